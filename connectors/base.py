@@ -1,0 +1,92 @@
+"""What every connector hands the loader: typed record batches and rejects with reasons.
+
+A connector turns one export file into a stream of ``Chunk``s. Every physical record it
+reads (CSV data row, JSON object, JSON line) ends up either as a record dict in
+``Chunk.records`` or as a ``Reject`` with a reason a person understands; the loader relies
+on that to prove read = loaded + quarantined. A file that cannot be read at all raises
+``UnreadableFile``. Connectors never touch the warehouse and never import Dagster.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from models.config import CxpConfig
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read (not a zip, truncated gzip, unknown layout)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    entity: str
+    source_row: int  # 1-based physical record number in the file
+    reason: str  # e.g. "Star Rating 7 outside 1..5"
+    record: str  # the original text of the record
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A bounded batch of records (dicts keyed by the entity model's field names) and rejects.
+
+    Each record dict carries ``_source_row``; the loader adds the other lineage columns.
+    """
+
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def add(self, entity: str, record: dict) -> None:
+        self.records.setdefault(entity, []).append(record)
+
+    def reject(self, entity: str, source_row: int, reason: str, record: str) -> None:
+        self.rejects.append(Reject(entity, source_row, reason, record))
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self.records.values()) + len(self.rejects)
+
+
+Reader = Callable[[Path, CxpConfig], Iterable[Chunk]]
+
+
+@dataclass(frozen=True)
+class Connector:
+    """One export format. ``name`` is the exports folder name and the raw table prefix (contract)."""
+
+    name: str
+    source: str  # the tool, e.g. "shopify": staging tables are stg_<source>__<entity>
+    patterns: tuple[str, ...]  # glob patterns, matched case-insensitively against file names in the folder
+    entities: dict[str, type[BaseModel]]  # entity -> raw record model (raw.<name>__<entity>)
+    read: Reader
+    description: str = ""
+
+    def raw_table(self, entity: str) -> str:
+        return f"raw.{self.name}__{entity}"
+
+    def files(self, folder: Path) -> list[Path]:
+        """Files of this format in ``folder`` (recursively, so vendor sub-folders work), sorted for a stable load order."""
+        import fnmatch
+
+        found = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            if any(fnmatch.fnmatch(path.name.lower(), pat.lower()) for pat in self.patterns):
+                found.append(path)
+        return found
+
+
+def chunked(records: Iterable[tuple[str, dict] | Reject], size: int) -> Iterator[Chunk]:
+    """Group a stream of (entity, record) pairs and Rejects into Chunks of at most ``size`` items."""
+    chunk = Chunk()
+    for item in records:
+        if isinstance(item, Reject):
+            chunk.rejects.append(item)
+        else:
+            chunk.add(*item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = Chunk()
+    if len(chunk):
+        yield chunk

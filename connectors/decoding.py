@@ -1,0 +1,269 @@
+"""Shared decoding of export files: compression, encodings, CSV, JSON lines, page documents,
+zip archives and Firehose-concatenated JSON. Written once; every connector uses it.
+
+All iterators stream: memory is bounded by one record, never by the file.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from connectors.base import UnreadableFile
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_RECORD_TEXT = 1_000_000  # quarantine keeps at most this many characters of one record
+
+csv.field_size_limit(sys.maxsize)  # review texts and notes can be long; the default 128 KiB limit would reject them
+
+
+def open_bytes(path: Path) -> IO[bytes]:
+    """Open a file, transparently gunzipping it when it starts with the gzip magic."""
+    raw = open(path, "rb")
+    head = raw.read(2)
+    raw.seek(0)
+    if head == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    return raw
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The encoding by byte-order mark or NUL pattern: UTF-16 (Google Play), UTF-8 with BOM (Excel, Qualtrics)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return "utf-16-be"
+    return "utf-8"
+
+
+class _PeekableBytes(io.RawIOBase):
+    """Lets us sniff the first bytes of a (possibly gzip) stream without seeking."""
+
+    def __init__(self, stream: IO[bytes], head: bytes):
+        self._stream, self._head = stream, head
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def text_stream(stream: IO[bytes]) -> IO[str]:
+    """Decode a byte stream as text, with the encoding sniffed from its first bytes.
+
+    Undecodable bytes become U+FFFD rather than failing the whole file: the record that
+    holds them still loads, visibly marked.
+    """
+    head = stream.read(4)
+    encoding = sniff_encoding(head)
+    buffered = io.BufferedReader(_PeekableBytes(stream, head), buffer_size=1 << 20)
+    return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
+
+
+def open_text(path: Path) -> IO[str]:
+    return text_stream(open_bytes(path))
+
+
+def normalise_header(name: str) -> str:
+    """Header names compared loosely: case, BOM, spacing, underscores and punctuation at the ends don't matter."""
+    name = name.replace("\ufeff", "").strip().lower()
+    name = re.sub(r"[\s_]+", " ", name)
+    return name
+
+
+class _LineTap:
+    """Feeds lines to csv.reader while remembering them, so a rejected row keeps its original text."""
+
+    def __init__(self, lines: IO[str]):
+        self._lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def pop_text(self) -> str:
+        text = "".join(self.taken)
+        self.taken.clear()
+        return text.rstrip("\r\n")
+
+
+@dataclass
+class CsvRow:
+    row: int  # 1-based data row number (header rows not counted)
+    fields: list[str]
+    text: str  # the row's original text, multi-line fields included
+    error: str | None = None  # set when the row is not valid CSV
+
+
+def iter_csv(stream: IO[str], header_rows: int = 1) -> tuple[list[list[str]], Iterator[CsvRow]]:
+    """RFC 4180 CSV: returns the header rows and an iterator of data rows.
+
+    Quoted fields may span lines. Rows are never split on newlines by hand.
+    Raises UnreadableFile when the header rows are missing.
+    """
+    tap = _LineTap(stream)
+    reader = csv.reader(tap, strict=False)
+    headers = []
+    try:
+        for _ in range(header_rows):
+            headers.append(next(reader))
+            tap.pop_text()
+    except StopIteration:
+        raise UnreadableFile(f"file ends before its {header_rows} header row(s)") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"header is not valid CSV: {exc}") from None
+
+    def rows() -> Iterator[CsvRow]:
+        number = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                yield CsvRow(number, [], tap.pop_text(), f"row {number} is not valid CSV: {exc}")
+                continue
+            text = tap.pop_text()
+            if not fields or (len(fields) == 1 and fields[0] == "" and not text.strip()):
+                continue  # blank line: not a record
+            number += 1
+            yield CsvRow(number, fields, text)
+
+    return headers, rows()
+
+
+@dataclass
+class JsonRecord:
+    row: int  # 1-based physical record number
+    text: str  # original text (truncated to MAX_RECORD_TEXT)
+    value: Any  # parsed value, or None when error is set
+    error: str | None = None
+
+
+def iter_json_lines(stream: IO[str]) -> Iterator[JsonRecord]:
+    """One JSON value per line; a line that does not parse becomes a JsonRecord with an error.
+
+    A gzip stream that ends early yields one last error record for the partial tail.
+    """
+    number = 0
+    offset = 0
+    while True:
+        try:
+            line = stream.readline()
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            number += 1
+            yield JsonRecord(number, "", None, f"compressed stream is truncated or corrupt after line {number - 1} ({exc})")
+            return
+        if not line:
+            return
+        start = offset
+        offset += len(line)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        number += 1
+        try:
+            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], orjson.loads(stripped))
+        except orjson.JSONDecodeError as exc:
+            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {number} (character {start + _error_pos(exc)}): {exc.msg}")
+
+
+def _error_pos(exc: json.JSONDecodeError) -> int:
+    return getattr(exc, "pos", 0) or 0
+
+
+def load_json_document(stream: IO[str]) -> tuple[Any, str, str | None]:
+    """A whole-file JSON document (an API page or a list). Returns (value, text, error)."""
+    try:
+        text = stream.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
+    try:
+        return orjson.loads(text), text, None
+    except orjson.JSONDecodeError as exc:
+        return None, text, f"invalid JSON at byte {_error_pos(exc)}: {exc.msg}"
+
+
+_NEXT_OBJECT = re.compile(r"\}\s*\{")
+
+
+def iter_concatenated_json(text: str) -> Iterator[JsonRecord]:
+    """Objects written back to back with no separator (Kinesis Firehose: ``}{``), or one per line.
+
+    A segment that does not parse is yielded with an error, and decoding resumes at the
+    next ``}{`` boundary so one bad object does not lose the rest of the file.
+    """
+    decoder = json.JSONDecoder()
+    pos, number, length = 0, 0, len(text)
+    while True:
+        while pos < length and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= length:
+            return
+        number += 1
+        try:
+            value, end = decoder.raw_decode(text, pos)
+            yield JsonRecord(number, text[pos:end][:MAX_RECORD_TEXT], value)
+            pos = end
+        except json.JSONDecodeError as exc:
+            boundary = _NEXT_OBJECT.search(text, max(exc.pos, pos + 1) - 1 if exc.pos > pos else pos + 1)
+            end = boundary.start() + 1 if boundary else length
+            yield JsonRecord(number, text[pos:end][:MAX_RECORD_TEXT], None, f"invalid JSON at byte {exc.pos}: {exc.msg}")
+            pos = end
+
+
+def iter_zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, IO[bytes]]]:
+    """Members of a zip whose names end with one of ``suffixes`` (names may contain ``#``), decompressed."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(f"not a readable zip archive ({exc})") from None
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir() or not info.filename.lower().endswith(suffixes):
+                continue
+            try:
+                member = archive.open(info)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+                raise UnreadableFile(f"zip member {info.filename} cannot be opened ({exc})") from None
+            head = member.read(2)
+            member.close()
+            member = archive.open(info)
+            yield info.filename, (gzip.GzipFile(fileobj=member) if head == GZIP_MAGIC else member)  # type: ignore[misc]
+
+
+def is_zip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == ZIP_MAGIC

@@ -1,0 +1,185 @@
+"""Parsing of single values as vendors write them. Pure functions, shared by every connector.
+
+Each ``parse_*`` returns the typed value, ``None`` for a blank, and raises ``ValueError``
+with a readable message for text that is present but unreadable, so the connector can
+decide whether that is a reason to reject the record (event times, ratings) or not.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from zoneinfo import ZoneInfo
+
+UTC = dt.timezone.utc
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_OFFSET_NO_COLON = re.compile(r"([+-])(\d{2})(\d{2})$")
+
+
+def text(value) -> str | None:
+    """Trimmed text; blank and null become None. Numbers are rendered without a trailing '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    value = str(value).strip()
+    return value or None
+
+
+def strip_excel_guard(value: str | None) -> str | None:
+    """Excel users prefix ids and zips with ' to keep leading zeros; the quote is not data."""
+    value = text(value)
+    if value is not None and value.startswith("'"):
+        value = value[1:].strip() or None
+    return value
+
+
+def is_excel_mangled(value: str | None) -> bool:
+    """A phone or id Excel turned into scientific notation (``5.12555E+09``): its digits are gone."""
+    return bool(value) and bool(_SCIENTIFIC.match(value.strip()))
+
+
+def parse_bool(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    value = text(value)
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered in ("yes", "true", "1", "y", "t"):
+        return True
+    if lowered in ("no", "false", "0", "n", "f"):
+        return False
+    raise ValueError(f"{value!r} is not yes/no")
+
+
+def parse_int(value) -> int | None:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    value = text(value)
+    if value is None:
+        return None
+    try:
+        number = float(value.replace(",", "")) if not value.lstrip("+-").isdigit() else int(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        number = int(number)
+    return number
+
+
+def parse_float(value) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    value = text(value)
+    if value is None:
+        return None
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+
+
+def parse_decimal(value) -> decimal.Decimal | None:
+    """Money as an exact decimal; thousands separators tolerated."""
+    value = text(value)
+    if value is None:
+        return None
+    try:
+        return decimal.Decimal(value.replace(",", "")).quantize(decimal.Decimal("0.01"))
+    except decimal.InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
+
+
+def to_utc_naive(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """Timestamps are stored as naive UTC: zone-aware values are converted, naive ones are read in ``zone`` (UTC by default)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone or UTC)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def parse_timestamp(value, zone: str | dt.tzinfo | None = None) -> dt.datetime | None:
+    """ISO 8601 and vendor variants, returned as naive UTC.
+
+    Handles ``Z``, ``+00:00``, ``+0000`` (Facebook), `` -0500`` after a space (Shopify, with
+    DST changing the offset inside one file), fractional seconds of any length (Amplitude's
+    zone-less ``2024-11-05 18:20:03.114000``), and date-only values. Text without a zone is
+    read in ``zone`` (default UTC).
+    """
+    if isinstance(value, dt.datetime):
+        return to_utc_naive(value, _zone(zone))
+    value = text(value)
+    if value is None:
+        return None
+    raw = value
+    value = value.replace("T", " ", 1) if "T" in value[:11] else value
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    value = value.replace(" UTC", "+00:00").replace(" GMT", "+00:00")
+    # " -0500" / "+0000" -> "-05:00"
+    value = re.sub(r"\s*([+-])(\d{2}):?(\d{2})$", r"\1\2:\3", value)
+    # Fractions longer than microseconds (nanoseconds) are cut, as Python keeps 6 digits.
+    value = re.sub(r"(\.\d{6})\d+", r"\1", value)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+        for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S"):
+            try:
+                moment = dt.datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            raise ValueError(f"{raw!r} is not a readable date and time") from None
+    return to_utc_naive(moment, _zone(zone))
+
+
+def _zone(zone: str | dt.tzinfo | None) -> dt.tzinfo | None:
+    if zone is None or isinstance(zone, dt.tzinfo):
+        return zone
+    if zone.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    return ZoneInfo(zone)
+
+
+# Epoch magnitudes: seconds are ~1e9 until the year 2286, ms ~1e12, us ~1e15, ns ~1e18.
+def parse_epoch(value, unit: str | None = None) -> dt.datetime | None:
+    """Unix time as naive UTC. Without ``unit`` the unit is inferred from the magnitude
+    (s, ms, us or ns), so a vendor switching units does not put events in 1970 or 50000 AD."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a Unix time") from None
+    if unit is None:
+        magnitude = abs(number)
+        unit = "s" if magnitude < 1e11 else "ms" if magnitude < 1e14 else "us" if magnitude < 1e17 else "ns"
+    seconds = number / {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}[unit]
+    try:
+        return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range as a Unix time") from None
+
+
+def rating(value, low: int, high: int, label: str) -> int | None:
+    """A score on a fixed integer scale; outside it raises ``ValueError("<label> 7 outside 1..5")``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = parse_float(value)
+    except ValueError:
+        raise ValueError(f"{label} {value!r} is not a number on the {low}..{high} scale") from None
+    if number is None:
+        return None
+    if not number.is_integer() or not low <= number <= high:
+        shown = int(number) if number.is_integer() else number
+        raise ValueError(f"{label} {shown} outside {low}..{high}")
+    return int(number)

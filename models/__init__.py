@@ -1,0 +1,1 @@
+"""Pydantic models: raw record schemas per connector, canonical entities, configuration."""

@@ -1,0 +1,74 @@
+"""Per-deployment settings, read from an optional ``cxp.yaml``.
+
+Every field has a default that works without the file, so a fresh checkout runs.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class IdentityConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    blocked_identifiers: list[str] = Field(
+        default_factory=list,
+        description="Extra identifier values never used to link records (emails, phones, ids), on top of the built-in list.",
+    )
+    max_cluster_size: int = Field(50, ge=2, description="A resolved customer with more source records than this fails the cluster-size check.")
+    max_shop_accounts_per_customer: int = Field(1, ge=1)
+    max_app_accounts_per_customer: int = Field(1, ge=1)
+    match_probability_threshold: float = Field(0.95, gt=0, lt=1, description="Splink match probability above which a probabilistic link is accepted.")
+
+
+class SurveyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    qualtrics_nps_question: str | None = Field(
+        None, description="Qualtrics column holding the 0-10 recommend score; by default the first question whose text mentions 'recommend' or '0-10'."
+    )
+    qualtrics_csat_question: str | None = None
+    qualtrics_ces_question: str | None = None
+
+
+class CxpConfig(BaseModel):
+    """The validated contents of cxp.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_timezone: str = Field("UTC", description="IANA zone of the shop, for exports whose times carry no zone.")
+    default_phone_region: str = Field("US", description="ISO country used to read phone numbers written without a country code.")
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    surveys: SurveyConfig = Field(default_factory=SurveyConfig)
+    chunk_size: int = Field(50_000, ge=100, description="Records per batch a connector hands to the loader: bounds memory, not file size.")
+
+    @field_validator("store_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone, which pydantic reports with the field name
+        return value
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("must be a two-letter ISO country code such as US or GB")
+        return value.upper()
+
+
+def load_config(path: str | os.PathLike | None = None) -> CxpConfig:
+    """Read cxp.yaml from ``path``, else ``$CXP_CONFIG``, else ``./cxp.yaml``; defaults when none exists."""
+    candidate = Path(path or os.environ.get("CXP_CONFIG") or "cxp.yaml")
+    if not candidate.exists():
+        if path or os.environ.get("CXP_CONFIG"):
+            raise FileNotFoundError(f"config file {candidate} does not exist")
+        return CxpConfig()
+    data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{candidate}: expected a mapping at the top level")
+    return CxpConfig.model_validate(data)

@@ -1,0 +1,1 @@
+"""The Dagster code location of cxp and the ``cxp`` command line that drives it."""

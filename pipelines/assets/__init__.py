@@ -1,0 +1,1 @@
+"""Assets per layer. ``pipelines.definitions`` collects every AssetsDefinition and asset check in these modules."""

@@ -1,0 +1,63 @@
+"""Raw layer: one multi-asset per connector, loading its exports folder into ``raw.<connector>__<entity>``."""
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+
+from connectors import CONNECTORS, Connector
+from models.schema import dagster_table_schema
+from pipelines.loader import ConnectorLoad, load_connector
+from pipelines.metadata import markdown_table, table_metadata
+from pipelines.resources import Warehouse
+
+
+def raw_key(connector: Connector, entity: str) -> AssetKey:
+    return AssetKey(["raw", f"{connector.name}__{entity}"])
+
+
+def _files_table(report: ConnectorLoad) -> str:
+    rows = [(f.source_file, f.status, f.records_read, f.records_loaded, f.records_quarantined, f.error or "") for f in report.files]
+    return markdown_table(["file", "status", "read", "loaded", "quarantined", "error"], rows, max_width=80) if rows else "no files"
+
+
+def build_raw_assets(connector: Connector):
+    specs = [
+        AssetSpec(
+            raw_key(connector, entity),
+            group_name="raw",
+            description=f"{model.__doc__ or entity}\n\nLoaded from `EXPORTS/{connector.name}/` ({', '.join(connector.patterns)}); one row per record read, duplicates kept.",
+            metadata={"dagster/column_schema": dagster_table_schema(model)},
+            kinds={"duckdb", "python"},
+            tags={"source": connector.source},
+        )
+        for entity, model in connector.entities.items()
+    ]
+
+    @multi_asset(name=f"load_{connector.name}", specs=specs, can_subset=False)
+    def _load(context: AssetExecutionContext, warehouse: Warehouse):
+        with warehouse.connect() as con:
+            report = load_connector(con, connector, warehouse.exports_path, warehouse.load_config())
+            failed = [f for f in report.files if f.status == "failed"]
+            for f in failed:
+                context.log.warning(f"{f.source_file} could not be read: {f.error}")
+            context.log.info(
+                f"{connector.name}: {report.count('loaded')} file(s) loaded, {report.count('skipped')} already loaded, "
+                f"{len(failed)} failed; {report.records_loaded} records loaded, {report.records_quarantined} quarantined"
+            )
+            for entity in connector.entities:
+                metadata = table_metadata(con, connector.raw_table(entity))
+                metadata.update(
+                    {
+                        "files": MetadataValue.md(_files_table(report)),
+                        "files_loaded": MetadataValue.int(report.count("loaded")),
+                        "files_skipped": MetadataValue.int(report.count("skipped")),
+                        "files_failed": MetadataValue.int(len(failed)),
+                        "records_loaded_this_run": MetadataValue.int(report.records_loaded),
+                        "records_quarantined_this_run": MetadataValue.int(report.records_quarantined),
+                    }
+                )
+                yield MaterializeResult(asset_key=raw_key(connector, entity), metadata=metadata)
+
+    return _load
+
+
+RAW_ASSETS = [build_raw_assets(connector) for connector in CONNECTORS.values()]
+RAW_KEYS = {connector.raw_table(entity): raw_key(connector, entity) for connector in CONNECTORS.values() for entity in connector.entities}

@@ -1,0 +1,41 @@
+"""The one Dagster entry point: the UI (``cxp ui``) and the CLI (``cxp run``) load these Definitions.
+
+Assets and checks are gathered from every module of ``pipelines.assets``; automation
+(sensor, schedule, publishing) from ``pipelines.automation``. Runs execute in one
+process, one step at a time, because DuckDB allows a single writer.
+"""
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+    load_asset_checks_from_package_module,
+    load_assets_from_package_module,
+)
+
+import pipelines.assets
+from pipelines.resources import Warehouse
+
+EVERYTHING_JOB = "cxp_everything"
+
+
+def make_definitions(warehouse: Warehouse | None = None) -> Definitions:
+    from pipelines import automation
+
+    assets = load_assets_from_package_module(pipelines.assets)
+    checks = load_asset_checks_from_package_module(pipelines.assets)
+    everything = define_asset_job(EVERYTHING_JOB, selection=AssetSelection.all(), description="Materialize every asset: exports to marts.")
+    return Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[everything, *automation.JOBS],
+        sensors=automation.SENSORS,
+        schedules=automation.schedules(everything),
+        resources={"warehouse": warehouse or Warehouse.from_env()},
+        executor=in_process_executor,
+    )
+
+
+defs = make_definitions()

@@ -1,0 +1,87 @@
+"""The SQL models under ``sql/<layer>/<table>.sql``: discovery, dependencies, building.
+
+File stem = table name = asset name. Each file is one DuckDB-dialect SELECT; the layer
+folder names the schema (``sql/marts/x.sql`` builds ``marts.x``). Dependencies are read
+from the SQL itself with sqlglot, so the asset graph can never disagree with the code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+LAYERS = ("staging", "identity", "core", "marts")
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    layer: str
+    name: str
+    path: Path
+
+    @property
+    def schema(self) -> str:
+        return self.layer
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @cached_property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8").strip().rstrip(";")
+
+    @cached_property
+    def description(self) -> str:
+        """The leading ``--`` comment block: what the table is, shown in the Dagster UI."""
+        lines = []
+        for line in self.sql.splitlines():
+            if not line.startswith("--"):
+                break
+            lines.append(line[2:].strip())
+        return "\n".join(lines).strip() or f"{self.table}"
+
+    @cached_property
+    def dependencies(self) -> tuple[str, ...]:
+        """Schema-qualified tables this model reads (CTE names excluded)."""
+        tree = sqlglot.parse_one(self.sql, read="duckdb")
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        found = set()
+        for table in tree.find_all(exp.Table):
+            if table.db and table.name not in ctes:
+                found.add(f"{table.db}.{table.name}")
+        return tuple(sorted(found))
+
+    def build(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Replace the table with the model's result; returns its row count."""
+        con.execute(f"create or replace table {self.table} as\n{self.sql}")
+        return con.execute(f"select count(*) from {self.table}").fetchone()[0]
+
+    def transpile(self, dialect: str = "spark") -> str:
+        from sqlglot.errors import ErrorLevel
+
+        return sqlglot.transpile(self.sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)[0]
+
+
+def discover(layers: tuple[str, ...] = LAYERS, sql_dir: Path = SQL_DIR) -> list[SqlModel]:
+    models = []
+    for layer in layers:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", path.stem):
+                raise ValueError(f"{path}: model names are lower_snake_case table names")
+            models.append(SqlModel(layer, path.stem, path))
+    return models
+
+
+def find(name: str) -> SqlModel:
+    """A model by table name, with or without its schema."""
+    for model in discover():
+        if name in (model.name, model.table):
+            return model
+    raise KeyError(f"no SQL model named {name!r} under {SQL_DIR}")
