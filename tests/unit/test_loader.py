@@ -1,0 +1,111 @@
+"""The loader's promises, on the real Facebook connector: conservation, skip by sha256,
+a broken file recorded and the rest loaded, idempotent reruns, raw tables that grow."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from connectors import CONNECTORS
+from models.config import CxpConfig
+from pipelines.loader import ensure_raw_tables, load_connector
+from pipelines.warehouse import connect_build
+
+facebook = CONNECTORS["facebook"]
+
+
+@pytest.fixture
+def exports(tmp_path, samples_dir) -> Path:
+    folder = tmp_path / "exports" / "facebook"
+    folder.mkdir(parents=True)
+    shutil.copy(samples_dir / "fb_comments_page.json", folder / "page_1.json")
+    (folder / "page_2.json").write_text(
+        json.dumps(
+            {
+                "data": [
+                    {"id": "c3", "message": "ok", "created_time": "2024-11-07T10:00:00+0000", "from": {"id": "u9", "name": "Ann"}},
+                    {"id": "c4", "message": "no time at all"},
+                    {"id": "c5", "message": "bad time", "created_time": "the day after"},
+                ]
+            }
+        )
+    )
+    (folder / "page_3.json").write_text('{"data": [{"id": "c6", "created_time": ')  # cut off mid-write
+    (folder / "not_a_page.json").write_text('{"hello": "world"}')  # parses, but is no comments page
+    return tmp_path / "exports"
+
+
+def _load(tmp_path, exports):
+    con = connect_build(tmp_path / "wh", CxpConfig())
+    return con, load_connector(con, facebook, exports, CxpConfig())
+
+
+def test_every_record_is_loaded_or_quarantined(tmp_path, exports):
+    con, report = _load(tmp_path, exports)
+    statuses = {f.source_file: f.status for f in report.files}
+    assert statuses == {
+        "facebook/not_a_page.json": "failed",
+        "facebook/page_1.json": "loaded",
+        "facebook/page_2.json": "loaded",
+        "facebook/page_3.json": "loaded",
+    }
+    loads = con.execute(
+        "select source_file, records_read, records_loaded, records_quarantined from audit.loads order by source_file"
+    ).fetchall()
+    assert loads == [
+        ("facebook/not_a_page.json", 0, 0, 0),
+        ("facebook/page_1.json", 2, 2, 0),
+        ("facebook/page_2.json", 3, 1, 2),
+        ("facebook/page_3.json", 1, 0, 1),
+    ]
+    assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 3
+    reasons = con.execute("select source_file, source_row, reason from audit.quarantine order by all").fetchall()
+    assert reasons[0][:2] == ("facebook/page_2.json", 2) and reasons[0][2] == "created_time is missing"
+    assert reasons[1][:2] == ("facebook/page_2.json", 3) and "not a readable date" in reasons[1][2]
+    assert reasons[2][:2] == ("facebook/page_3.json", 1) and reasons[2][2].startswith("invalid JSON at byte")
+    error = con.execute("select error from audit.loads where status = 'failed'").fetchone()[0]
+    assert "unknown layout" in error
+
+
+def test_lineage_columns_point_back_at_the_file(tmp_path, exports):
+    con, _ = _load(tmp_path, exports)
+    rows = con.execute("select id, _source_file, _source_row from raw.facebook__comments order by _source_file, _source_row").fetchall()
+    assert rows[-1] == ("c3", "facebook/page_2.json", 1)
+    assert con.execute("select count(*) from raw.facebook__comments where _loaded_at is null").fetchone()[0] == 0
+
+
+def test_a_loaded_file_is_skipped_and_a_failed_one_retried(tmp_path, exports):
+    con, _ = _load(tmp_path, exports)
+    second = load_connector(con, facebook, exports, CxpConfig())
+    assert {f.source_file: f.status for f in second.files} == {
+        "facebook/not_a_page.json": "failed",
+        "facebook/page_1.json": "skipped",
+        "facebook/page_2.json": "skipped",
+        "facebook/page_3.json": "skipped",
+    }
+    assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 3
+    # The same content under another name is the same export: not loaded twice.
+    shutil.copy(exports / "facebook" / "page_1.json", exports / "facebook" / "page_1_copy.json")
+    third = load_connector(con, facebook, exports, CxpConfig())
+    assert [f.status for f in third.files if f.source_file.endswith("copy.json")] == ["skipped"]
+
+
+def test_a_page_without_a_comment_list_is_a_failed_file(tmp_path):
+    folder = tmp_path / "exports" / "facebook"
+    folder.mkdir(parents=True)
+    (folder / "page.json").write_text(json.dumps({"data": "not a list"}))
+    con = connect_build(tmp_path / "wh", CxpConfig())
+    report = load_connector(con, facebook, tmp_path / "exports", CxpConfig())
+    assert report.files[0].status == "failed"
+    assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 0
+    assert con.execute("select count(*) from audit.quarantine").fetchone()[0] == 0
+
+
+def test_raw_tables_gain_columns_a_newer_model_adds(tmp_path):
+    con = connect_build(tmp_path / "wh", CxpConfig())
+    con.execute("create table raw.facebook__comments (id varchar, _source_file varchar, _source_row bigint, _loaded_at timestamp)")
+    ensure_raw_tables(con, facebook)
+    columns = {r[0] for r in con.execute("describe raw.facebook__comments").fetchall()}
+    assert {"message", "created_time", "raw_json", "id"} <= columns
