@@ -149,6 +149,8 @@ def _load_file(con, connector: Connector, path: Path, relative: str, sha: str, s
         reason = str(exc) if isinstance(exc, UnreadableFile) else f"{type(exc).__name__}: {exc}"
         log.warning("cannot load %s: %s", relative, reason)
         result = FileLoad(relative, "failed", error=reason)
+    # A failed file is retried on every run; keep only its latest attempt so reruns stay idempotent.
+    con.execute("delete from audit.loads where connector = ? and sha256 = ? and status = 'failed'", [connector.name, sha])
     con.execute(
         "insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [relative, connector.name, sha, path.stat().st_size, result.records_read, result.records_loaded,

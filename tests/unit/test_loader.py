@@ -86,6 +86,7 @@ def test_a_loaded_file_is_skipped_and_a_failed_one_retried(tmp_path, exports):
         "facebook/page_3.json": "skipped",
     }
     assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 3
+    assert con.execute("select count(*) from audit.loads").fetchone()[0] == 4  # the retried failure replaced, not added
     # The same content under another name is the same export: not loaded twice.
     shutil.copy(exports / "facebook" / "page_1.json", exports / "facebook" / "page_1_copy.json")
     third = load_connector(con, facebook, exports, CxpConfig())
