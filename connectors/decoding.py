@@ -267,3 +267,56 @@ def iter_zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[st
 def is_zip(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(4) == ZIP_MAGIC
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """Where each known field sits in one file's CSV header, found by normalised name.
+
+    Vendors reorder, rename and add columns between export versions, so connectors never
+    address columns by position: they declare each field's header names (aliases) and read
+    rows through this map. Columns no field claims are ``unknown`` and can be kept as JSON.
+    """
+
+    header: tuple[str, ...]
+    positions: dict[str, int]  # field -> column index
+    unknown: tuple[int, ...]  # indexes of columns no field claimed
+
+    def has(self, field_name: str) -> bool:
+        return field_name in self.positions
+
+    def width_error(self, fields: list[str]) -> str | None:
+        """The reject reason for a row whose field count differs from the header's, else None."""
+        if len(fields) != len(self.header):
+            return f"row has {len(fields)} fields, header has {len(self.header)}"
+        return None
+
+    def values(self, fields: list[str]) -> dict[str, str | None]:
+        """Field -> trimmed text (None when blank) for the fields this header has; read ``.get`` for the rest."""
+        return {name: fields[index].strip() or None for name, index in self.positions.items()}
+
+    def extras(self, fields: list[str]) -> str | None:
+        """The non-blank values of unknown columns as a JSON object (None when there are none)."""
+        found = {self.header[i]: fields[i] for i in self.unknown if fields[i].strip()}
+        return orjson.dumps(found).decode() if found else None
+
+
+def map_header(header: list[str], aliases: dict[str, str | tuple[str, ...]]) -> CsvLayout:
+    """Map fields to columns by normalised header name; each field lists the names vendors have used for it.
+
+    The first alias present wins; a column claimed by one field is not offered to another.
+    """
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        columns.setdefault(normalise_header(name), index)
+    positions: dict[str, int] = {}
+    claimed: set[int] = set()
+    for field_name, names in aliases.items():
+        for name in (names,) if isinstance(names, str) else names:
+            index = columns.get(normalise_header(name))
+            if index is not None and index not in claimed:
+                positions[field_name] = index
+                claimed.add(index)
+                break
+    unknown = tuple(i for i in range(len(header)) if i not in claimed)
+    return CsvLayout(tuple(h.replace("\ufeff", "").strip() for h in header), positions, unknown)

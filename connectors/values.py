@@ -183,3 +183,10 @@ def rating(value, low: int, high: int, label: str) -> int | None:
         shown = int(number) if number.is_integer() else number
         raise ValueError(f"{label} {shown} outside {low}..{high}")
     return int(number)
+
+
+def content_hash(*parts) -> str:
+    """A stable id for a record that has none (``hash:`` + 32 hex digits of the parts' SHA-256), so re-exports still deduplicate."""
+    import hashlib
+
+    return "hash:" + hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:32]
