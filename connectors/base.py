@@ -62,6 +62,9 @@ class Connector:
     entities: dict[str, type[BaseModel]]  # entity -> raw record model (raw.<name>__<entity>)
     read: Reader
     description: str = ""
+    # entity -> raw column holding the record's source_record_id (DESIGN.md's id per folder):
+    # how erasure finds every raw version of a resolved customer's records.
+    record_id_columns: dict[str, str] = field(default_factory=dict)
 
     def raw_table(self, entity: str) -> str:
         return f"raw.{self.name}__{entity}"

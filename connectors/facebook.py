@@ -84,4 +84,5 @@ CONNECTOR = Connector(
     entities={ENTITY: FacebookComment},
     read=read,
     description="Facebook Graph API page comment pages",
+    record_id_columns={ENTITY: "id"},
 )
