@@ -1,0 +1,330 @@
+"""Zendesk Incremental Ticket Export pages: ``{tickets[], users[], metric_sets[], after_cursor, end_of_stream}``.
+
+Pages fetched with ``include=users,metric_sets`` carry three entities. Every object in
+every array is one physical record, numbered in document order across the page. The same
+ticket recurs in later pages each time it changes; all versions are kept in raw and
+staging picks the highest ``generated_timestamp``. Ids are integers in the API and text here.
+
+Also read, because real exports arrive that way: single-object responses
+(``{"ticket": {...}}``), the List Ticket Metrics response (``ticket_metrics[]``), gzip, and
+JSON lines whose lines are pages or bare tickets/users/metric sets (Zendesk's admin JSON
+export writes one ticket per line).
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
+from connectors.decoding import iter_json_lines, load_json_document, open_text
+from connectors.values import parse_bool, parse_epoch, parse_timestamp, text
+from models.config import CxpConfig
+from models.raw.zendesk import ZendeskMetricSet, ZendeskTicket, ZendeskUser
+
+TICKETS, USERS, METRIC_SETS = "tickets", "users", "metric_sets"
+# Page keys holding a list of records, and single-object responses, by entity.
+LIST_KEYS = {"tickets": TICKETS, "users": USERS, "metric_sets": METRIC_SETS, "ticket_metrics": METRIC_SETS}
+SINGLE_KEYS = {"ticket": TICKETS, "user": USERS, "ticket_metric": METRIC_SETS}
+UNKNOWN_LAYOUT = "unknown layout: expected a Zendesk incremental export page with tickets[], users[] or metric_sets[]"
+DURATIONS = (
+    "reply_time_in_minutes",
+    "first_resolution_time_in_minutes",
+    "full_resolution_time_in_minutes",
+    "agent_wait_time_in_minutes",
+    "requester_wait_time_in_minutes",
+    "on_hold_time_in_minutes",
+)
+
+
+def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    with open_text(path) as stream:
+        page, page_text, error = load_json_document(stream)
+    if error:
+        if _is_json_lines(page_text):
+            yield from chunked(_json_lines_records(page_text), config.chunk_size)
+        else:  # a page cut off mid-write: its records cannot be told apart, so the page is one reject
+            yield Chunk(rejects=[Reject(TICKETS, 1, error, page_text)])
+        return
+    if isinstance(page, dict) and _is_page(page):
+        records = _page_records(page, itertools.count(1))
+    elif isinstance(page, list) and page and _bare_entity(page[0]) is not None:
+        records = _bare_records(page, itertools.count(1))
+    else:
+        raise UnreadableFile(UNKNOWN_LAYOUT)
+    yield from chunked(records, config.chunk_size)
+
+
+# --- framing -------------------------------------------------------------------------
+
+def _is_page(value: dict) -> bool:
+    return any(key in value for key in LIST_KEYS) or any(isinstance(value.get(key), dict) for key in SINGLE_KEYS)
+
+
+def _bare_entity(value) -> str | None:
+    """Which entity a loose object is, by the fields only that entity has (None: not Zendesk)."""
+    if not isinstance(value, dict):
+        return None
+    if "ticket_id" in value and any(key in value for key in ("reply_time_in_minutes", "reopens", "replies")):
+        return METRIC_SETS
+    if "via" in value or "generated_timestamp" in value or ("subject" in value and "requester_id" in value):
+        return TICKETS
+    if "role" in value and "id" in value:
+        return USERS
+    return None
+
+
+def _is_json_lines(page_text: str) -> bool:
+    """A document that fails to parse whole but whose first line is a complete object is JSON lines."""
+    first = next((line for line in page_text.splitlines() if line.strip()), "")
+    try:
+        value = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(value, dict) and (_is_page(value) or _bare_entity(value) is not None)
+
+
+def _page_records(page: dict, rows: Iterator[int]) -> Iterator[tuple[str, dict] | Reject]:
+    for key, value in page.items():
+        if key in LIST_KEYS and isinstance(value, list):
+            entity, items = LIST_KEYS[key], value
+        elif key in SINGLE_KEYS and isinstance(value, dict):
+            entity, items = SINGLE_KEYS[key], [value]
+        else:
+            continue
+        for item in items:
+            yield _record(entity, item, next(rows))
+
+
+def _bare_records(items: list, rows: Iterator[int]) -> Iterator[tuple[str, dict] | Reject]:
+    for item in items:
+        row = next(rows)
+        entity = _bare_entity(item)
+        if entity is None:
+            yield Reject(TICKETS, row, f"record {row} is not a Zendesk ticket, user or metric set", _json_text(item))
+        else:
+            yield _record(entity, item, row)
+
+
+def _json_lines_records(page_text: str) -> Iterator[tuple[str, dict] | Reject]:
+    rows = itertools.count(1)
+    for line in iter_json_lines(io.StringIO(page_text)):
+        if line.error:
+            yield Reject(TICKETS, next(rows), line.error, line.text)
+        elif isinstance(line.value, dict) and _is_page(line.value):
+            yield from _page_records(line.value, rows)
+        else:
+            yield from _bare_records([line.value], rows)
+
+
+def _record(entity: str, item, row: int) -> tuple[str, dict] | Reject:
+    original = _json_text(item)
+    if not isinstance(item, dict):
+        return Reject(entity, row, f"{entity} record {row} is not a JSON object", original)
+    return _FLATTEN[entity](item, row, original)
+
+
+# --- flattening, one explicit mapping per entity --------------------------------------
+
+def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
+    ticket_id = _id(ticket.get("id"))
+    if ticket_id is None:
+        return Reject(TICKETS, row, f"ticket id is missing ({_shown(ticket.get('id'))})", original)
+    created = ticket.get("created_at")
+    if text(created) is None:
+        return Reject(TICKETS, row, f"ticket {ticket_id}: created_at is missing", original)
+    try:
+        created_at = _timestamp(created)
+    except ValueError as exc:
+        return Reject(TICKETS, row, f"ticket {ticket_id}: created_at {exc}", original)
+    via = _object(ticket.get("via"))
+    source = _object(via.get("source"))
+    sender, receiver = _object(source.get("from")), _object(source.get("to"))
+    rating = ticket.get("satisfaction_rating")
+    rating = rating if isinstance(rating, dict) else {"score": rating} if isinstance(rating, str) else {}
+    custom_fields = ticket.get("custom_fields", ticket.get("fields"))
+    return TICKETS, {
+        "_source_row": row,
+        "id": ticket_id,
+        "url": text(ticket.get("url")),
+        "external_id": _id(ticket.get("external_id")),
+        "via_channel": text(via.get("channel")),
+        "via_source_rel": text(source.get("rel")),
+        "via_from_address": text(sender.get("address")),
+        "via_from_phone": text(sender.get("phone")) or text(sender.get("formatted_phone")),
+        "via_from_name": text(sender.get("name")),
+        "via_from_username": text(sender.get("username")),
+        "via_to_address": text(receiver.get("address")),
+        "created_at": created_at,
+        "updated_at": _optional_timestamp(ticket.get("updated_at")),
+        "generated_timestamp": _optional_timestamp(ticket.get("generated_timestamp")),
+        "type": text(ticket.get("type")),
+        "subject": _string(ticket.get("subject")),
+        "description": _string(ticket.get("description")),
+        "status": text(ticket.get("status")),
+        "priority": text(ticket.get("priority")),
+        "recipient": text(ticket.get("recipient")),
+        "requester_id": _id(ticket.get("requester_id")),
+        "submitter_id": _id(ticket.get("submitter_id")),
+        "assignee_id": _id(ticket.get("assignee_id")),
+        "organization_id": _id(ticket.get("organization_id")),
+        "group_id": _id(ticket.get("group_id")),
+        "brand_id": _id(ticket.get("brand_id")),
+        "ticket_form_id": _id(ticket.get("ticket_form_id")),
+        "tags": _tags(ticket.get("tags")),
+        "custom_fields": None if custom_fields is None else _json_text(custom_fields),
+        "satisfaction_score": text(rating.get("score")),
+        "satisfaction_comment": _string(rating.get("comment")),
+        "satisfaction_reason": _string(rating.get("reason")),
+        "raw_json": original,
+    }
+
+
+def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
+    user_id = _id(user.get("id"))
+    if user_id is None:
+        return Reject(USERS, row, f"user id is missing ({_shown(user.get('id'))})", original)
+    user_fields = user.get("user_fields")
+    return USERS, {
+        "_source_row": row,
+        "id": user_id,
+        "name": text(user.get("name")),
+        "email": text(user.get("email")),
+        "phone": text(user.get("phone")),
+        "shared_phone_number": _optional_bool(user.get("shared_phone_number")),
+        "external_id": text(user.get("external_id")),
+        "role": text(user.get("role")),
+        "time_zone": text(user.get("time_zone")),
+        "iana_time_zone": text(user.get("iana_time_zone")),
+        "locale": text(user.get("locale")),
+        "organization_id": _id(user.get("organization_id")),
+        "verified": _optional_bool(user.get("verified")),
+        "active": _optional_bool(user.get("active")),
+        "tags": _tags(user.get("tags")),
+        "user_fields": None if user_fields is None else _json_text(user_fields),
+        "created_at": _optional_timestamp(user.get("created_at")),
+        "updated_at": _optional_timestamp(user.get("updated_at")),
+        "raw_json": original,
+    }
+
+
+def _metric_set(metrics: dict, row: int, original: str) -> tuple[str, dict] | Reject:
+    ticket_id = _id(metrics.get("ticket_id"))
+    if ticket_id is None:
+        return Reject(METRIC_SETS, row, f"metric set has no ticket_id ({_shown(metrics.get('ticket_id'))})", original)
+    record = {
+        "_source_row": row,
+        "id": _id(metrics.get("id")),
+        "ticket_id": ticket_id,
+        "reopens": _count(metrics.get("reopens")),
+        "replies": _count(metrics.get("replies")),
+        "assignee_stations": _count(metrics.get("assignee_stations")),
+        "group_stations": _count(metrics.get("group_stations")),
+    }
+    for name in DURATIONS:
+        duration = metrics.get(name)
+        if isinstance(duration, dict):
+            record[f"{name}_calendar"] = _count(duration.get("calendar"))
+            record[f"{name}_business"] = _count(duration.get("business"))
+        else:  # null, or a bare number from a flattened export: calendar minutes
+            record[f"{name}_calendar"] = _count(duration)
+            record[f"{name}_business"] = None
+    for name in ("solved_at", "assigned_at", "initially_assigned_at", "latest_comment_added_at", "created_at", "updated_at"):
+        record[name] = _optional_timestamp(metrics.get(name))
+    record["raw_json"] = original
+    return METRIC_SETS, record
+
+
+_FLATTEN = {TICKETS: _ticket, USERS: _user, METRIC_SETS: _metric_set}
+
+
+# --- values ---------------------------------------------------------------------------
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _id(value) -> str | None:
+    """Zendesk ids are integers (beyond 2**53 for some): kept exactly, as text. Objects and booleans are no id."""
+    if isinstance(value, (dict, list, bool)):
+        return None
+    return text(value)
+
+
+def _shown(value) -> str:
+    return "null" if value is None else _json_text(value)[:80]
+
+
+def _string(value) -> str | None:
+    """Free text kept as written (newlines included); only empty text becomes null."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    value = str(value)
+    return value if value.strip() else None
+
+
+def _tags(value) -> str | None:
+    if isinstance(value, list):
+        tags = [tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag]
+        return ",".join(tags) or None
+    return _string(value)
+
+
+def _timestamp(value):
+    """ISO text as Zendesk writes it; epoch numbers (generated_timestamp) by magnitude."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return parse_epoch(value)
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        return parse_epoch(value)
+    if isinstance(value, (dict, list, bool)):
+        raise ValueError(f"{_shown(value)} is not a date and time")
+    return parse_timestamp(value)
+
+
+def _optional_timestamp(value):
+    """Times other than the event time are informative: unreadable ones become null, never a reject."""
+    try:
+        return _timestamp(value)
+    except ValueError:
+        return None
+
+
+def _count(value) -> int | None:
+    """Counts and minutes; a fractional value is rounded, anything unreadable is null."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return round(number)
+
+
+def _optional_bool(value) -> bool | None:
+    try:
+        return parse_bool(value)
+    except ValueError:
+        return None
+
+
+def _json_text(value) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(value, ensure_ascii=False)
+
+
+CONNECTOR = Connector(
+    name="zendesk",
+    source="zendesk",
+    patterns=("*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson", "*.ndjson.gz"),
+    entities={TICKETS: ZendeskTicket, USERS: ZendeskUser, METRIC_SETS: ZendeskMetricSet},
+    read=read,
+    description="Zendesk Incremental Ticket Export pages (tickets, sideloaded users and metric sets)",
+)
