@@ -301,19 +301,25 @@ class CsvLayout:
         return orjson.dumps(found).decode() if found else None
 
 
-def map_header(header: list[str], aliases: dict[str, str | tuple[str, ...]]) -> CsvLayout:
-    """Map fields to columns by normalised header name; each field lists the names vendors have used for it.
+def _header_key(name: str) -> str:
+    """Only letters and digits count: ``Billing Address 1`` = ``Billing Address1``, ``Line item SKU`` = ``Lineitem sku``."""
+    return re.sub(r"[\W_]+", "", name.replace("\ufeff", "")).lower()
 
-    The first alias present wins; a column claimed by one field is not offered to another.
+
+def map_header(header: list[str], aliases: dict[str, str | tuple[str, ...]]) -> CsvLayout:
+    """Map fields to columns by header name; each field lists the names vendors have used for it.
+
+    Names are compared by their letters and digits only (case, spaces, punctuation and a BOM
+    don't matter). The first alias present wins; a column claimed by one field is not offered to another.
     """
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        columns.setdefault(normalise_header(name), index)
+        columns.setdefault(_header_key(name), index)
     positions: dict[str, int] = {}
     claimed: set[int] = set()
     for field_name, names in aliases.items():
         for name in (names,) if isinstance(names, str) else names:
-            index = columns.get(normalise_header(name))
+            index = columns.get(_header_key(name))
             if index is not None and index not in claimed:
                 positions[field_name] = index
                 claimed.add(index)
