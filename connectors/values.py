@@ -194,3 +194,46 @@ def content_hash(*parts) -> str:
     import hashlib
 
     return "hash:" + hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+# Free-form property bags (Connect contact attributes, Delighted person_properties, app event
+# properties) name the same thing many ways: `orderNumber`, `order_id`, `Order ID`.
+_ORDER_REFERENCE = re.compile(r"#?\s*(?:order|ord)?\s*(?:no\.?|nr\.?|number)?[\s#:._-]*(\d+)", re.IGNORECASE)
+
+
+def property_key(name) -> str:
+    """A property name compared by letters and digits only: ``Customer ID`` = ``customer_id`` = ``customerId``."""
+    return re.sub(r"[\W_]+", "", str(name)).lower()
+
+
+def find_property(properties, names: tuple[str, ...]) -> str | None:
+    """The value of the first of ``names`` present in ``properties`` (as text), matched by ``property_key``.
+
+    Nested objects, lists and booleans are not identifiers and are skipped.
+    """
+    if not isinstance(properties, dict):
+        return None
+    found: dict[str, str] = {}
+    for key, value in properties.items():
+        if value is None or isinstance(value, (dict, list, bool)):
+            continue
+        value = text(value)
+        if value is not None:
+            found.setdefault(property_key(key), value)
+    for name in names:
+        value = found.get(property_key(name))
+        if value is not None:
+            return value
+    return None
+
+
+def order_number(value) -> str | None:
+    """An order reference as the shop's order number: ``#2041``, ``Order 2041``, ``ORD-2041`` -> ``2041``.
+
+    Anything else (a custom prefix the shop uses, letters inside) is kept as written.
+    """
+    value = text(value)
+    if value is None:
+        return None
+    match = _ORDER_REFERENCE.fullmatch(value)
+    return match.group(1) if match else value
