@@ -1,0 +1,13 @@
+"""Identity resolution: person records in, one customer per person out.
+
+Plain Python and DuckDB, no Dagster: the assets in ``pipelines/assets/identity.py`` and the
+``cxp dedupe`` command drive the same code.
+
+- ``identifiers``: the identifier types, their link strength, blocked values.
+- ``probabilistic``: Splink (DuckDB backend) on names, addresses, postcodes, dates of birth.
+- ``clustering``: connected components over accepted links with per-type limits.
+- ``stable_ids``: customer ids carried forward across runs by majority overlap.
+- ``resolve``: runs the SQL link models and the steps above on one DuckDB connection.
+- ``dedupe``: the matcher on any CSV of person records.
+- ``explain``: why each record joined its customer.
+"""

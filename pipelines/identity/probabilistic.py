@@ -1,0 +1,412 @@
+"""Probabilistic record linkage with Splink (DuckDB backend).
+
+Fellegi-Sunter on names, addresses, postcodes, cities, dates of birth and whatever contact
+details a profile has. The model is built from the columns that actually carry data,
+trained on the data itself (u by random sampling, m by expectation maximisation from
+sensible starting priors), and falls back to those priors wherever EM cannot estimate
+a level (Splink's EM breaks on data without noise, or on a level no pair reaches).
+
+Input: a frame with ``unique_id`` (text), optionally ``source_dataset`` (link mode), and
+any of the role columns below, plus ``extra_*`` columns. Output: scored pairs.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+NAME_ROLES = ("first_name", "last_name")
+ROLES = (
+    "first_name", "last_name", "full_name", "email", "phone", "street_number", "address", "address2",
+    "city", "postcode", "state", "dob", "national_id",
+)
+# Fields whose agreement is evidence beyond the name: a probabilistic link between two
+# profiles must agree on at least one of them (namesakes share a name, not a life).
+CORROBORATING = ("email", "phone", "street_number", "address", "address2", "postcode", "dob", "national_id")
+NULL_WORDS = {"", "nan", "none", "null", "n/a", "na", "-", "--", "?", "unknown", "undefined", "nil"}
+NAME_TITLES = re.compile(r"^(mr|mrs|ms|miss|dr|prof|sir|mme|mlle|herr|frau)\s+")
+MAX_PREDICT_PAIRS = 40_000_000
+MAX_EM_PAIRS = 2_000_000
+
+
+@dataclass
+class LinkageResult:
+    pairs: pd.DataFrame  # unique_id_l, unique_id_r, match_probability, match_weight, agreeing
+    model: dict = field(default_factory=dict)  # trained settings, for the record
+    notes: list[str] = field(default_factory=list)  # what training did and what fell back
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------------------- cleaning
+def _fold(series: pd.Series) -> pd.Series:
+    """Lower-case ASCII, punctuation to spaces, single spaces; null words to NA."""
+    s = series.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    s = s.str.lower().str.replace(r"[^a-z0-9@.+ ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    return s.mask(s.isin(NULL_WORDS))
+
+
+def _alnum(series: pd.Series, upper: bool = False) -> pd.Series:
+    s = series.astype("string").str.replace(r"[^0-9A-Za-z]", "", regex=True)
+    s = s.str.upper() if upper else s.str.lower()
+    return s.mask(s.isin(NULL_WORDS) | (s == ""))
+
+
+def _name(series: pd.Series) -> pd.Series:
+    s = _fold(series).str.replace(r"[.@+0-9]", " ", regex=True).str.replace(NAME_TITLES, "", regex=True)
+    s = s.str.replace(r"\s+", " ", regex=True).str.strip()
+    return s.mask(s.isin(NULL_WORDS))
+
+
+def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'Last, First' or 'First [Middle] Last' into first and last tokens."""
+    raw = full.astype("string")
+    comma = raw.str.contains(",", regex=False).fillna(False)
+    swapped = raw.str.split(",", n=1).str[1].str.strip() + " " + raw.str.split(",", n=1).str[0].str.strip()
+    tokens = _name(raw.where(~comma, swapped)).str.split(" ")
+    first = tokens.str[0]
+    last = tokens.str[-1].where(tokens.str.len() > 1)
+    return first, last
+
+
+def email_key(series: pd.Series) -> pd.Series:
+    """Matching key of an email: lower-cased, +tags dropped, Gmail dots folded (as cxp_email_key)."""
+    s = series.astype("string").str.strip().str.lower()
+    valid = s.str.fullmatch(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}").fillna(False)
+    local = s.str.split("@").str[0].str.split("+").str[0]
+    domain = s.str.split("@").str[-1]
+    gmail = domain.isin(["gmail.com", "googlemail.com"])
+    local = local.where(~gmail, local.str.replace(".", "", regex=False))
+    domain = domain.where(~gmail, "gmail.com")
+    return (local + "@" + domain).where(valid)
+
+
+def phone_key(series: pd.Series) -> pd.Series:
+    """Digits of a phone, without a country prefix (the last 10), for comparison only.
+
+    Excel's scientific notation (5.12555E+09) has lost digits: never a phone.
+    """
+    raw = series.astype("string").str.strip()
+    mangled = raw.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+").fillna(False)
+    digits = raw.str.replace(r"\D", "", regex=True).str[-10:]
+    ok = (digits.str.len() >= 7) & (digits.str.replace(r"(\d)\1*", r"\1", regex=True).str.len() > 2)
+    return digits.where(ok.fillna(False) & ~mangled)
+
+
+def clean_profiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Normalised comparison columns. Columns without information (all missing, or a single
+    value everywhere) are dropped: they cannot tell records apart."""
+    out = pd.DataFrame({"unique_id": frame["unique_id"].astype("string")})
+    if "source_dataset" in frame:
+        out["source_dataset"] = frame["source_dataset"].astype("string")
+    for role in NAME_ROLES:
+        if role in frame:
+            out[role] = _name(frame[role])
+    if "full_name" in frame:
+        first, last = _split_full_name(frame["full_name"])
+        out["first_name"] = out["first_name"].fillna(first) if "first_name" in out else first
+        out["last_name"] = out["last_name"].fillna(last) if "last_name" in out else last
+    if "email" in frame:
+        out["email"] = email_key(frame["email"])
+    if "phone" in frame:
+        out["phone"] = phone_key(frame["phone"])
+    for role in ("street_number", "dob", "national_id"):
+        if role in frame:
+            out[role] = _alnum(frame[role])
+    if "postcode" in frame:
+        out["postcode"] = _alnum(frame["postcode"], upper=True)
+    for role in ("address", "address2", "city", "state"):
+        if role in frame:
+            out[role] = _fold(frame[role])
+    for column in frame.columns:
+        if column.startswith("extra_"):
+            out[column] = _fold(frame[column])
+    for column in list(out.columns):
+        if column in ("unique_id", "source_dataset"):
+            continue
+        if out[column].nunique(dropna=True) < 2:
+            out = out.drop(columns=column)
+    return out
+
+
+# ---------------------------------------------------------------------------- model
+def _levels(column: str, kind: str):
+    """Comparison levels for one column, best first, each with a prior m probability."""
+    import splink.comparison_level_library as cll
+
+    null = cll.NullLevel(column)
+    exact = cll.ExactMatchLevel(column)
+    tf = {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+    if kind == "name":
+        other = "last_name" if column == "first_name" else "first_name"
+        return [
+            null,
+            exact.configure(m_probability=0.82, **tf),
+            cll.JaroWinklerLevel(column, 0.92).configure(m_probability=0.08),
+            cll.CustomLevel(f'"{column}_l" = "{other}_r" or "{other}_l" = "{column}_r"', label_for_charts="names swapped")
+            .configure(m_probability=0.02),
+            cll.JaroWinklerLevel(column, 0.8).configure(m_probability=0.04),
+            cll.ElseLevel().configure(m_probability=0.04),
+        ]
+    if kind == "code":  # postcodes, ids, dates: exact, one typo, two typos
+        return [
+            null,
+            exact.configure(m_probability=0.85, **tf),
+            cll.DamerauLevenshteinLevel(column, 1).configure(m_probability=0.08),
+            cll.DamerauLevenshteinLevel(column, 2).configure(m_probability=0.03),
+            cll.ElseLevel().configure(m_probability=0.04),
+        ]
+    if kind == "short":  # street numbers, states: exact or not
+        return [null, exact.configure(m_probability=0.88, **tf), cll.ElseLevel().configure(m_probability=0.12)]
+    if kind == "email":
+        return [
+            null,
+            exact.configure(m_probability=0.85),
+            cll.CustomLevel(f"split_part(\"{column}_l\", '@', 1) = split_part(\"{column}_r\", '@', 1)", label_for_charts="same username")
+            .configure(m_probability=0.05),
+            cll.LevenshteinLevel(column, 2).configure(m_probability=0.04),
+            cll.ElseLevel().configure(m_probability=0.06),
+        ]
+    # free text: addresses, cities, anything else
+    return [
+        null,
+        exact.configure(m_probability=0.8, **tf),
+        cll.JaroWinklerLevel(column, 0.92).configure(m_probability=0.1),
+        cll.JaroWinklerLevel(column, 0.8).configure(m_probability=0.05),
+        cll.ElseLevel().configure(m_probability=0.05),
+    ]
+
+
+KINDS = {
+    "first_name": "name", "last_name": "name", "email": "email", "phone": "code", "dob": "code", "national_id": "code",
+    "postcode": "code", "street_number": "short", "state": "short", "address": "text", "address2": "text", "city": "text",
+}
+
+
+def _kind(column: str, values: pd.Series) -> str:
+    if column in KINDS:
+        return KINDS[column]
+    lengths = values.dropna().str.len()
+    if lengths.empty or lengths.median() <= 4:
+        return "short"
+    if values.dropna().str.fullmatch(r"[0-9a-z]+").mean() > 0.9 and lengths.median() <= 12:
+        return "code"
+    return "text"
+
+
+def _comparisons(profiles: pd.DataFrame) -> list:
+    import splink.comparison_library as cl
+
+    comparisons = []
+    for column in profiles.columns:
+        if column in ("unique_id", "source_dataset"):
+            continue
+        levels = _levels(column, _kind(column, profiles[column]))
+        if column in NAME_ROLES and not {"first_name", "last_name"} <= set(profiles.columns):
+            levels = [lvl for lvl in levels if getattr(lvl, "label_for_charts", None) != "names swapped"]
+        comparisons.append(cl.CustomComparison(levels, output_column_name=column))
+    return comparisons
+
+
+def _pair_count(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], link_mode: bool) -> int:
+    """Pairs a blocking rule on equal ``columns`` generates (self-join on the keys)."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    not_null = " and ".join(f'"{c}" is not null' for c in columns)
+    if link_mode:
+        sql = f"""select coalesce(sum(a * b), 0) from (
+            select count(*) filter (where source_dataset = (select min(source_dataset) from profiles)) as a,
+                   count(*) filter (where source_dataset <> (select min(source_dataset) from profiles)) as b
+            from profiles where {not_null} group by {keys})"""
+    else:
+        sql = f"select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from profiles where {not_null} group by {keys})"
+    return int(con.execute(sql).fetchone()[0])
+
+
+def _candidate_rules(columns: set[str]) -> list[tuple[str, ...]]:
+    """Blocking rules to try, most specific first; only those whose columns exist."""
+    rules = [
+        ("first_name", "last_name"),
+        ("last_name", "postcode"), ("first_name", "postcode"),
+        ("last_name", "dob"), ("first_name", "dob"), ("dob", "postcode"),
+        ("national_id",), ("email",), ("phone",),
+        ("street_number", "postcode"), ("address", "postcode"), ("address", "city"),
+        ("last_name", "city"), ("first_name", "city"),
+        ("dob",), ("postcode", "street_number", "address"),
+        ("last_name", "street_number"), ("first_name", "address"), ("last_name", "address"),
+    ]
+    extras = sorted(c for c in columns if c.startswith("extra_"))
+    rules += [(c,) for c in extras]
+    rules += [(a, b) for i, a in enumerate(extras) for b in extras[i + 1:]]
+    if not {"first_name", "last_name"} & columns:
+        rules += [(c,) for c in ("address", "postcode", "city")]
+    return [r for r in rules if set(r) <= columns]
+
+
+def choose_blocking_rules(profiles: pd.DataFrame, link_mode: bool, budget: int = MAX_PREDICT_PAIRS) -> list[tuple[tuple[str, ...], int]]:
+    """The candidate rules whose pair counts fit the budget, with their counts."""
+    con = duckdb.connect()
+    con.register("profiles", profiles)
+    chosen, total = [], 0
+    n = len(profiles)
+    per_rule_cap = max(budget // 4, 50 * n)
+    for rule in _candidate_rules(set(profiles.columns)):
+        pairs = _pair_count(con, rule, link_mode)
+        if pairs == 0 or pairs > per_rule_cap or total + pairs > budget:
+            continue
+        chosen.append((rule, pairs))
+        total += pairs
+    con.close()
+    return chosen
+
+
+def _rule_sql(rule: tuple[str, ...]) -> str:
+    return " and ".join(f'l."{c}" = r."{c}"' for c in rule)
+
+
+def _reset_untrained(linker, priors: dict[tuple[str, int], float], notes: list[str]) -> None:
+    """Put the prior back wherever EM left an m probability missing or implausible.
+
+    Implausible: the exact level less likely among matches than among non-matches
+    (a negative weight for agreement), or no estimate at all (a level no pair reached).
+    """
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lvl for lvl in comparison.comparison_levels if not lvl.is_null_level]
+        name = comparison.output_column_name
+        broken = False
+        for idx, level in enumerate(levels):
+            m = level.m_probability
+            if m is None or (isinstance(m, float) and (math.isnan(m) or m <= 0)):
+                broken = True
+        top = levels[0]
+        if not broken and top.u_probability and top.m_probability is not None and top.m_probability <= top.u_probability:
+            broken = True
+        if broken:
+            for idx, level in enumerate(levels):
+                level.m_probability = priors[(name, idx)]
+            notes.append(f"{name}: EM gave no usable m probabilities; fixed priors used")
+
+
+def predict_pairs(
+    frame: pd.DataFrame,
+    *,
+    threshold: float = 0.95,
+    link_mode: bool = False,
+    seed: int = 42,
+    require_corroboration: bool = True,
+) -> LinkageResult:
+    """Score candidate pairs and keep those at or above ``threshold``."""
+    import splink.comparison_level_library  # noqa: F401 (imported for side effects of registration)
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    started = time.perf_counter()
+    notes: list[str] = []
+    empty = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight", "agreeing"])
+    profiles = clean_profiles(frame)
+    compared = [c for c in profiles.columns if c not in ("unique_id", "source_dataset")]
+    if len(profiles) < 2 or len(compared) < 1:
+        return LinkageResult(empty, notes=["nothing to compare"], seconds=time.perf_counter() - started)
+    if link_mode and profiles["source_dataset"].nunique() < 2:
+        return LinkageResult(empty, notes=["link mode needs two datasets"], seconds=time.perf_counter() - started)
+    rules = choose_blocking_rules(profiles, link_mode)
+    if not rules:
+        return LinkageResult(empty, notes=["no blocking rule produces candidate pairs"], seconds=time.perf_counter() - started)
+    notes.append("blocking: " + "; ".join(f"{'+'.join(r)} ({n:,} pairs)" for r, n in rules))
+
+    comparisons = _comparisons(profiles)
+    settings = SettingsCreator(
+        link_type="link_only" if link_mode else "dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=[block_on(*r) for r, _ in rules],
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+        em_convergence=0.001,
+    )
+    db_api = DuckDBAPI()
+    if link_mode:
+        datasets = sorted(profiles["source_dataset"].dropna().unique())
+        inputs = [
+            db_api.register(profiles[profiles["source_dataset"] == d].drop(columns="source_dataset").reset_index(drop=True), table_name=f"input_{i}")
+            for i, d in enumerate(datasets)
+        ]
+    else:
+        inputs = db_api.register(profiles.drop(columns=[c for c in ("source_dataset",) if c in profiles]), table_name="input_0")
+    linker = Linker(inputs, settings, log_level=None)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    priors = {
+        (c.output_column_name, i): lvl.m_probability
+        for c in linker._settings_obj.comparisons
+        for i, lvl in enumerate(l for l in c.comparison_levels if not l.is_null_level)
+    }
+
+    _estimate_prior(linker, profiles, rules, link_mode, notes)
+    try:
+        n = len(profiles)
+        linker.training.estimate_u_using_random_sampling(max_pairs=min(max(n * 200, 1e6), 5e6), seed=seed)
+    except Exception as exc:  # noqa: BLE001 (u cannot be sampled, e.g. two records): priors carry
+        notes.append(f"u sampling failed ({type(exc).__name__}); default u values used")
+    _train_m(linker, rules, notes)
+    _reset_untrained(linker, priors, notes)
+
+    predictions = linker.inference.predict(threshold_match_probability=min(threshold, 0.5), warning_mode="never")
+    pairs = _scored_pairs(db_api, predictions.physical_name, compared, threshold, require_corroboration)
+    model = linker.misc.save_model_to_json() if hasattr(linker.misc, "save_model_to_json") else {}
+    return LinkageResult(pairs, model=model, notes=notes, seconds=time.perf_counter() - started)
+
+
+def _estimate_prior(linker, profiles, rules, link_mode, notes) -> None:
+    """Probability that two random records match, from the strictest rules' pair counts."""
+    from splink import block_on
+
+    strict = [r for r, _ in rules if len(r) >= 2 or r[0] in ("national_id", "email", "phone")]
+    if strict:
+        try:
+            linker.training.estimate_probability_two_random_records_match([block_on(*r) for r in strict[:3]], recall=0.7)
+            return
+        except Exception as exc:  # noqa: BLE001 (inconsistent recall, no pairs): heuristic below
+            notes.append(f"prior from deterministic rules failed ({type(exc).__name__})")
+    n = max(len(profiles), 2)
+    linker._settings_obj._probability_two_random_records_match = min(0.5, 1.0 / n)
+    notes.append("prior set to 1/n")
+
+
+def _train_m(linker, rules, notes) -> None:
+    """EM on up to three blocking rules, so each comparison is trained while others block."""
+    from splink import block_on
+
+    sessions = 0
+    trained_rules = [r for r, n in rules if n >= 50][:3] or [r for r, _ in rules][:1]
+    for rule in trained_rules:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), estimate_without_term_frequencies=True, max_pairs=MAX_EM_PAIRS
+            )
+            sessions += 1
+        except Exception as exc:  # noqa: BLE001 (EM diverges or has nothing to learn from)
+            notes.append(f"EM on {'+'.join(rule)} failed ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
+    notes.append(f"EM sessions trained: {sessions}")
+
+
+def _scored_pairs(db_api, table: str, compared: list[str], threshold: float, require_corroboration: bool) -> pd.DataFrame:
+    """Pairs above threshold with the list of agreeing fields; namesakes filtered out.
+
+    A field agrees when its comparison reached a level above 'else' (exact or fuzzy)."""
+    columns = {row[0] for row in db_api._con.execute(f"describe {table}").fetchall()}
+    gammas = [c for c in compared if f"gamma_{c}" in columns]
+    # Highest gamma = exact; 0 = else; -1 = null. Agreement: any level above else.
+    agreeing = "concat_ws('+', " + ", ".join(f"case when gamma_{c} > 0 then '{c}' end" for c in gammas) + ")"
+    corroborated = " or ".join(f"gamma_{c} > 0" for c in gammas if c in CORROBORATING or c.startswith("extra_")) or "true"
+    names_known = [c for c in gammas if c in NAME_ROLES]
+    filter_sql = f"match_probability >= {threshold}"
+    if require_corroboration and names_known:
+        filter_sql += f" and ({corroborated})"
+    sql = f"""select unique_id_l, unique_id_r, match_probability, match_weight, {agreeing} as agreeing
+              from {table} where {filter_sql}"""
+    return db_api._con.execute(sql).df()
