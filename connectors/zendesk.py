@@ -133,14 +133,14 @@ def _record(entity: str, item, row: int) -> tuple[str, dict] | Reject:
 def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
     ticket_id = _id(ticket.get("id"))
     if ticket_id is None:
-        return Reject(TICKETS, row, f"ticket id is missing ({_shown(ticket.get('id'))})", original)
+        return Reject(TICKETS, row, _missing_id("ticket id", ticket.get("id")), original)
     created = ticket.get("created_at")
     if text(created) is None:
-        return Reject(TICKETS, row, f"ticket {ticket_id}: created_at is missing", original)
+        return Reject(TICKETS, row, "created_at is missing", original)
     try:
         created_at = _timestamp(created)
     except ValueError as exc:
-        return Reject(TICKETS, row, f"ticket {ticket_id}: created_at {exc}", original)
+        return Reject(TICKETS, row, f"created_at {exc}", original)
     via = _object(ticket.get("via"))
     source = _object(via.get("source"))
     sender, receiver = _object(source.get("from")), _object(source.get("to"))
@@ -187,7 +187,7 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
 def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
     user_id = _id(user.get("id"))
     if user_id is None:
-        return Reject(USERS, row, f"user id is missing ({_shown(user.get('id'))})", original)
+        return Reject(USERS, row, _missing_id("user id", user.get("id")), original)
     user_fields = user.get("user_fields")
     return USERS, {
         "_source_row": row,
@@ -215,7 +215,7 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
 def _metric_set(metrics: dict, row: int, original: str) -> tuple[str, dict] | Reject:
     ticket_id = _id(metrics.get("ticket_id"))
     if ticket_id is None:
-        return Reject(METRIC_SETS, row, f"metric set has no ticket_id ({_shown(metrics.get('ticket_id'))})", original)
+        return Reject(METRIC_SETS, row, _missing_id("metric set ticket_id", metrics.get("ticket_id")), original)
     record = {
         "_source_row": row,
         "id": _id(metrics.get("id")),
@@ -257,6 +257,10 @@ def _id(value) -> str | None:
 
 def _shown(value) -> str:
     return "null" if value is None else _json_text(value)[:80]
+
+
+def _missing_id(label: str, value) -> str:
+    return f"{label} is missing" if text(value) is None else f"{label} {_shown(value)} is not an id"
 
 
 def _string(value) -> str | None:
@@ -327,4 +331,5 @@ CONNECTOR = Connector(
     entities={TICKETS: ZendeskTicket, USERS: ZendeskUser, METRIC_SETS: ZendeskMetricSet},
     read=read,
     description="Zendesk Incremental Ticket Export pages (tickets, sideloaded users and metric sets)",
+    record_id_columns={TICKETS: "id", USERS: "id", METRIC_SETS: "ticket_id"},
 )

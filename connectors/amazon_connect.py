@@ -1,0 +1,202 @@
+"""Amazon Connect contact trace records (CTRs), as Kinesis Firehose writes them to S3.
+
+Firehose objects have no extension (or ``.gz``/``.json``) and hold CTR objects back to
+back with no separator (``}{``) or one per line, so every file in the folder is read and
+decoded in a loop: one corrupt object is quarantined and the rest still load. CTRs are
+delivered at least once; every delivery is kept in raw and staging picks the highest
+``LastUpdateTimestamp`` per ``ContactId``. Keys are matched by letters and digits only,
+so re-cased copies (``contactId``) made by other tools still read.
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
+from connectors.decoding import JsonRecord, iter_concatenated_json, open_text
+from connectors.values import find_property, order_number, parse_epoch, parse_timestamp, property_key, text
+from models.config import CxpConfig
+from models.raw.amazon_connect import ConnectContact
+
+ENTITY = "contacts"
+# Contact-flow attributes are free-form: the names flows use for an order and a customer.
+ORDER_KEYS = ("orderNumber", "orderId", "orderNo", "orderRef", "orderReference", "orderName", "order")
+CUSTOMER_KEYS = (
+    "customerId", "customerNumber", "customerRef", "customerReference", "shopifyCustomerId", "accountId",
+    "accountNumber", "customer", "email", "emailAddress", "customerEmail",
+)
+
+
+def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    content, truncated = _read_text(path)
+    start = content.lstrip()[:1]
+    if start and start not in "{[":
+        raise UnreadableFile("unknown layout: expected Amazon Connect contact trace records (JSON objects)")
+    yield from chunked(_records(iter_concatenated_json(content), truncated), config.chunk_size)
+
+
+def _read_text(path: Path) -> tuple[str, str | None]:
+    """The whole decoded object (Firehose objects are at most a few hundred MB); a gzip cut
+    short keeps what was decoded so far plus the reason, so the complete CTRs before the cut still load."""
+    blocks: list[str] = []
+    try:
+        with open_text(path) as stream:
+            while block := stream.read(1 << 20):
+                blocks.append(block)
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        return "".join(blocks), f"compressed file is truncated or corrupt ({exc})"
+    return "".join(blocks), None
+
+
+def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[tuple[str, dict] | Reject]:
+    rows = itertools.count(1)
+    broken = None  # the latest unparseable segment, held back: if the file was cut, it is the cut record
+    for segment in segments:
+        if broken:
+            yield broken
+            broken = None
+        if segment.error:
+            broken = Reject(ENTITY, next(rows), segment.error, segment.text)
+            continue
+        # A JSON array of CTRs (an API dump rather than Firehose): each element is a record.
+        for value in segment.value if isinstance(segment.value, list) else [segment.value]:
+            yield _contact(value, next(rows))
+    if broken:
+        yield Reject(ENTITY, broken.source_row, f"{truncated}; {broken.reason}", broken.record) if truncated else broken
+    elif truncated:
+        # Cut exactly between two objects: whatever followed is lost, and the file says so once.
+        yield Reject(ENTITY, next(rows), f"{truncated}: records after the last complete one are lost", "")
+
+
+def _contact(value, row: int) -> tuple[str, dict] | Reject:
+    original = _json_text(value)
+    if not isinstance(value, dict):
+        return Reject(ENTITY, row, f"record {row} is not a JSON object", original)
+    ctr = _keyed(value)
+    contact_id = _id(ctr.get("contactid"))
+    if contact_id is None:
+        return Reject(ENTITY, row, "ContactId is missing", original)
+    initiated = ctr.get("initiationtimestamp")
+    if text(initiated) is None:
+        return Reject(ENTITY, row, "InitiationTimestamp is missing", original)
+    try:
+        initiated_at = _timestamp(initiated)
+    except ValueError as exc:
+        return Reject(ENTITY, row, f"InitiationTimestamp {exc}", original)
+    customer = _keyed(ctr.get("customerendpoint"))
+    system = _keyed(ctr.get("systemendpoint"))
+    queue = _keyed(ctr.get("queue"))
+    agent = _keyed(ctr.get("agent"))
+    attributes = ctr.get("attributes")
+    attributes = attributes if isinstance(attributes, dict) else {}
+    return ENTITY, {
+        "_source_row": row,
+        "contact_id": contact_id,
+        "initial_contact_id": _id(ctr.get("initialcontactid")),
+        "previous_contact_id": _id(ctr.get("previouscontactid")),
+        "next_contact_id": _id(ctr.get("nextcontactid")),
+        "related_contact_id": _id(ctr.get("relatedcontactid")),
+        "channel": _upper(ctr.get("channel")),
+        "initiation_method": _upper(ctr.get("initiationmethod")),
+        "disconnect_reason": text(ctr.get("disconnectreason")),
+        "initiation_timestamp": initiated_at,
+        "connected_to_system_timestamp": _optional_timestamp(ctr.get("connectedtosystemtimestamp")),
+        "disconnect_timestamp": _optional_timestamp(ctr.get("disconnecttimestamp")),
+        "last_update_timestamp": _optional_timestamp(ctr.get("lastupdatetimestamp")),
+        "customer_endpoint_address": text(customer.get("address")),
+        "customer_endpoint_type": _upper(customer.get("type")),
+        "system_endpoint_address": text(system.get("address")),
+        "system_endpoint_type": _upper(system.get("type")),
+        "queue_name": text(queue.get("name")),
+        "queue_arn": text(queue.get("arn")),
+        "queue_enqueue_timestamp": _optional_timestamp(queue.get("enqueuetimestamp")),
+        "queue_dequeue_timestamp": _optional_timestamp(queue.get("dequeuetimestamp")),
+        "queue_duration": _whole(queue.get("duration")),
+        "has_agent": bool(agent),
+        "agent_username": text(agent.get("username")),
+        "agent_routing_profile_name": text(_keyed(agent.get("routingprofile")).get("name")),
+        "agent_connected_to_agent_timestamp": _optional_timestamp(agent.get("connectedtoagenttimestamp")),
+        "agent_agent_interaction_duration": _whole(agent.get("agentinteractionduration")),
+        "agent_customer_hold_duration": _whole(agent.get("customerholdduration")),
+        "agent_after_contact_work_duration": _whole(agent.get("aftercontactworkduration")),
+        "agent_number_of_holds": _whole(agent.get("numberofholds")),
+        "agent_longest_hold_duration": _whole(agent.get("longestholdduration")),
+        "agent_connection_attempts": _whole(ctr.get("agentconnectionattempts")),
+        "attributes": _json_text(ctr.get("attributes")) if ctr.get("attributes") is not None else None,
+        "order_ref": order_number(find_property(attributes, ORDER_KEYS)),
+        "customer_ref": find_property(attributes, CUSTOMER_KEYS),
+        "aws_account_id": _id(ctr.get("awsaccountid")),
+        "instance_arn": text(ctr.get("instancearn")),
+        "raw_json": original,
+    }
+
+
+def _keyed(value) -> dict:
+    """An object's keys by letters and digits only (``ContactId`` -> ``contactid``); null or non-objects -> {}."""
+    if not isinstance(value, dict):
+        return {}
+    return {property_key(key): item for key, item in value.items()}
+
+
+def _id(value) -> str | None:
+    if isinstance(value, (dict, list, bool)):
+        return None
+    return text(value)
+
+
+def _upper(value) -> str | None:
+    value = _id(value)
+    return value.upper() if value else None
+
+
+def _timestamp(value):
+    """CTR times are ISO 8601 UTC; API dumps (boto3, CLI) may write epoch seconds instead."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return parse_epoch(value)
+    if isinstance(value, (dict, list, bool)):
+        raise ValueError(f"{_json_text(value)[:80]} is not a date and time")
+    return parse_timestamp(value)
+
+
+def _optional_timestamp(value):
+    try:
+        return _timestamp(value)
+    except ValueError:
+        return None  # only the event time is worth a reject
+
+
+def _whole(value) -> int | None:
+    """Whole seconds (and counts); fractions are rounded, unreadable values are null."""
+    if value is None or isinstance(value, (bool, dict, list)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return round(number)
+
+
+def _json_text(value) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(value, ensure_ascii=False)
+
+
+CONNECTOR = Connector(
+    name="amazon_connect",
+    source="amazon_connect",
+    patterns=("*",),  # Firehose object names carry no extension
+    entities={ENTITY: ConnectContact},
+    read=read,
+    description="Amazon Connect contact trace records (Kinesis Firehose objects, `}{`-concatenated, optional gzip)",
+    record_id_columns={ENTITY: "contact_id"},
+)
