@@ -10,6 +10,7 @@ so re-cased copies (``contactId``) made by other tools still read.
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import json
 import zlib
@@ -19,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
-from connectors.decoding import JsonRecord, iter_concatenated_json, open_text
+from connectors.decoding import JsonRecord, iter_concatenated_json, open_text, text_stream
 from connectors.values import find_property, order_number, parse_epoch, parse_timestamp, property_key, text
 from models.config import CxpConfig
 from models.raw.amazon_connect import ConnectContact
@@ -42,16 +43,39 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
 
 
 def _read_text(path: Path) -> tuple[str, str | None]:
-    """The whole decoded object (Firehose objects are at most a few hundred MB); a gzip cut
-    short keeps what was decoded so far plus the reason, so the complete CTRs before the cut still load."""
-    blocks: list[str] = []
+    """The whole decoded object (Firehose objects are at most a few hundred MB) and, for a
+    gzip that is cut short or corrupt, why: the complete CTRs before the damage still load."""
     try:
         with open_text(path) as stream:
-            while block := stream.read(1 << 20):
-                blocks.append(block)
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-        return "".join(blocks), f"compressed file is truncated or corrupt ({exc})"
-    return "".join(blocks), None
+            return stream.read(), None
+    except (EOFError, zlib.error, gzip.BadGzipFile):
+        pass
+    data, problem = _salvage_gzip(path.read_bytes())
+    if not data:
+        raise UnreadableFile(problem)
+    with text_stream(io.BytesIO(data)) as stream:
+        return stream.read(), problem
+
+
+SALVAGE_BLOCK = 1 << 16
+
+
+def _salvage_gzip(raw: bytes) -> tuple[bytes, str]:
+    """Everything a damaged gzip decompresses to before the damage (GzipFile drops its whole last buffer)."""
+    out = bytearray()
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    for start in range(0, len(raw), SALVAGE_BLOCK):
+        try:
+            out += decompressor.decompress(raw[start : start + SALVAGE_BLOCK])
+        except zlib.error as exc:
+            return bytes(out), f"compressed file is corrupt ({exc})"
+        if decompressor.eof:
+            rest = decompressor.unused_data + raw[start + SALVAGE_BLOCK :]
+            if not rest.strip(b"\0"):
+                return bytes(out), "compressed file is corrupt"
+            more, problem = _salvage_gzip(rest)  # the damage is in a further gzip member
+            return bytes(out) + more, problem
+    return bytes(out), "compressed file is truncated (it ends before the gzip end-of-stream marker)"
 
 
 def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[tuple[str, dict] | Reject]:
@@ -70,8 +94,8 @@ def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[
     if broken:
         yield Reject(ENTITY, broken.source_row, f"{truncated}; {broken.reason}", broken.record) if truncated else broken
     elif truncated:
-        # Cut exactly between two objects: whatever followed is lost, and the file says so once.
-        yield Reject(ENTITY, next(rows), f"{truncated}: records after the last complete one are lost", "")
+        # Cut between two objects (or only the gzip trailer is gone): whatever followed may be lost, and the file says so once.
+        yield Reject(ENTITY, next(rows), f"{truncated}: records after the last complete one may be lost", "")
 
 
 def _contact(value, row: int) -> tuple[str, dict] | Reject:
