@@ -82,14 +82,15 @@ class Connector:
 
 def chunked(records: Iterable[tuple[str, dict] | Reject], size: int) -> Iterator[Chunk]:
     """Group a stream of (entity, record) pairs and Rejects into Chunks of at most ``size`` items."""
-    chunk = Chunk()
+    chunk, count = Chunk(), 0  # counted here: len(chunk) per item would cost more than reading the record
     for item in records:
         if isinstance(item, Reject):
             chunk.rejects.append(item)
         else:
             chunk.add(*item)
-        if len(chunk) >= size:
+        count += 1
+        if count >= size:
             yield chunk
-            chunk = Chunk()
-    if len(chunk):
+            chunk, count = Chunk(), 0
+    if count:
         yield chunk
