@@ -1,0 +1,237 @@
+"""Shopify orders export (``orders_export_N.csv``): one CSV row per line item.
+
+An order's first row carries the order-level columns (Id, Created at, totals, addresses);
+its later rows repeat ``Name`` and carry only line-item columns. Raw keeps one row per CSV
+row as exported and adds ``order_id``, ``order_first_row`` and ``line_number`` so staging
+can put the lines back together. Columns are found by name: the 79-column header and the
+older 70-column one (``Canceled at``, ``Lineitem SKU``, ...) both read.
+
+Rejected: a row whose field count differs from the header's; an order's first row
+without its ``Id`` (when the layout has one) or without a readable ``Created at``; and the
+continuation rows of such an order, which cannot be trusted without it. Continuation rows
+of a good order are never rejected for lacking order-level columns. Times are store-local
+with a numeric offset that changes with daylight saving inside one file; they are stored
+as UTC plus the original text.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
+from connectors.decoding import CsvLayout, iter_csv, map_header, open_text
+from connectors.values import parse_decimal, parse_int, parse_timestamp
+from models.config import CxpConfig
+from models.raw.shopify_orders import ShopifyOrderLine
+
+ENTITY = "orders"
+
+# raw field -> header names, the current export's first, then older or other spellings.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("Name", "Order Name"),
+    "id": ("Id", "Order ID"),
+    "email": ("Email", "Customer Email"),
+    "phone": ("Phone", "Customer Phone"),
+    "financial_status": ("Financial Status",),
+    "fulfillment_status": ("Fulfillment Status",),
+    "accepts_marketing": ("Accepts Marketing", "Accepts Email Marketing"),
+    "currency": ("Currency",),
+    "subtotal": ("Subtotal", "Subtotal Price"),
+    "shipping": ("Shipping", "Shipping Price"),
+    "taxes": ("Taxes", "Total Tax", "Tax"),
+    "total": ("Total", "Total Price"),
+    "discount_code": ("Discount Code", "Discount Codes"),
+    "discount_amount": ("Discount Amount", "Total Discounts"),
+    "shipping_method": ("Shipping Method",),
+    "refunded_amount": ("Refunded Amount", "Amount Refunded"),
+    "outstanding_balance": ("Outstanding Balance",),
+    "duties": ("Duties",),
+    "billing_name": ("Billing Name",),
+    "billing_street": ("Billing Street",),
+    "billing_address1": ("Billing Address1",),
+    "billing_address2": ("Billing Address2",),
+    "billing_company": ("Billing Company",),
+    "billing_city": ("Billing City",),
+    "billing_zip": ("Billing Zip", "Billing Postal Code"),
+    "billing_province": ("Billing Province", "Billing Province Code"),
+    "billing_province_name": ("Billing Province Name",),
+    "billing_country": ("Billing Country", "Billing Country Code"),
+    "billing_phone": ("Billing Phone",),
+    "shipping_name": ("Shipping Name",),
+    "shipping_street": ("Shipping Street",),
+    "shipping_address1": ("Shipping Address1",),
+    "shipping_address2": ("Shipping Address2",),
+    "shipping_company": ("Shipping Company",),
+    "shipping_city": ("Shipping City",),
+    "shipping_zip": ("Shipping Zip", "Shipping Postal Code"),
+    "shipping_province": ("Shipping Province", "Shipping Province Code"),
+    "shipping_province_name": ("Shipping Province Name",),
+    "shipping_country": ("Shipping Country", "Shipping Country Code"),
+    "shipping_phone": ("Shipping Phone",),
+    "notes": ("Notes", "Note"),
+    "note_attributes": ("Note Attributes",),
+    "payment_method": ("Payment Method", "Payment Gateway"),
+    "payment_reference": ("Payment Reference",),
+    "payment_id": ("Payment ID",),
+    "payment_references": ("Payment References",),
+    "payment_terms_name": ("Payment Terms Name",),
+    "next_payment_due_at": ("Next Payment Due At",),
+    "employee": ("Employee",),
+    "location": ("Location", "Location Name"),
+    "device_id": ("Device ID",),
+    "receipt_number": ("Receipt Number",),
+    "tags": ("Tags",),
+    "risk_level": ("Risk Level",),
+    "source": ("Source", "Source Name"),
+    "created_at": ("Created at",),
+    "paid_at": ("Paid at",),
+    "fulfilled_at": ("Fulfilled at",),
+    "cancelled_at": ("Cancelled at", "Canceled at"),
+    "lineitem_quantity": ("Lineitem quantity", "Lineitem qty"),
+    "lineitem_name": ("Lineitem name", "Lineitem title"),
+    "lineitem_price": ("Lineitem price",),
+    "lineitem_compare_at_price": ("Lineitem compare at price",),
+    "lineitem_sku": ("Lineitem sku",),
+    "lineitem_requires_shipping": ("Lineitem requires shipping",),
+    "lineitem_taxable": ("Lineitem taxable",),
+    "lineitem_fulfillment_status": ("Lineitem fulfillment status",),
+    "lineitem_discount": ("Lineitem discount",),
+    "vendor": ("Vendor", "Lineitem vendor"),
+}
+SECONDARY_TIME_FIELDS = ("paid_at", "fulfilled_at", "cancelled_at")  # Created at is the order's event time, checked apart
+DECIMAL_FIELDS = ("subtotal", "shipping", "taxes", "total", "discount_amount", "refunded_amount", "outstanding_balance",
+                  "duties", "lineitem_price", "lineitem_compare_at_price", "lineitem_discount")
+BOOL_FIELDS = ("accepts_marketing", "lineitem_requires_shipping", "lineitem_taxable")
+GUARDED_FIELDS = ("id", "billing_zip", "shipping_zip")  # Excel's ' guard is stripped
+# Any of these filled means the row is an order's first row, not a continuation line.
+ORDER_LEVEL_FIELDS = frozenset(("id", "created_at", "financial_status", "currency", "subtotal", "total"))
+
+
+class _Order:
+    """The order whose lines are being read: later rows with its Name and no order-level data belong to it."""
+
+    __slots__ = ("name", "order_id", "first_row", "lines", "rejected")
+
+    def __init__(self, name, order_id, first_row, rejected=None):
+        self.name, self.order_id, self.first_row, self.lines, self.rejected = name, order_id, first_row, 1, rejected
+
+
+def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    with open_text(path) as stream:
+        headers, rows = iter_csv(stream)
+        layout = map_header(headers[0], COLUMNS)
+        if not (layout.has("name") and layout.has("created_at")):
+            raise UnreadableFile(
+                "unknown layout: a Shopify orders export has Name and Created at columns; "
+                f"this header has {', '.join(layout.header[:12])}"
+            )
+        yield from chunked(_records(layout, rows, config.store_timezone), config.chunk_size)
+
+
+def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | Reject]:
+    has_id = layout.has("id")
+    keep_extras = bool(layout.unknown)
+    order: _Order | None = None
+    for row in rows:
+        error = row.error or layout.width_error(row.fields)
+        if error:
+            yield Reject(ENTITY, row.row, error, row.text)
+            continue
+        values = layout.values(row.fields)
+        name = values.get("name")
+
+        if ORDER_LEVEL_FIELDS.isdisjoint(values):  # a continuation line: Name and line-item columns only
+            if order is None or name != order.name:
+                yield Reject(ENTITY, row.row, f"line item of order {name or '(no Name)'} without the order's first row (no Id, no Created at)", row.text)
+                order = _Order(name, None, None, rejected="its first row is missing")
+            elif order.rejected:
+                yield Reject(ENTITY, row.row, f"line item of order {name}, whose first row was rejected ({order.rejected})", row.text)
+            else:
+                order.lines += 1
+                yield ENTITY, _record(values, row.row, order, zone)
+            continue
+
+        order_id = _unguard(values.get("id")) if has_id else name
+        created_text = values.get("created_at")
+        problem = created = None
+        if order_id is None:
+            problem = "Id is missing" if has_id else "Name is missing"
+        elif created_text is None:
+            problem = "Created at is missing"
+        else:
+            try:
+                created = parse_timestamp(created_text, zone)
+            except ValueError as exc:
+                problem = f"Created at {exc}"
+        order = _Order(name, order_id, row.row, rejected=problem)
+        if problem:
+            yield Reject(ENTITY, row.row, problem, row.text)
+            continue
+        record = _record(values, row.row, order, zone)
+        record["created_at"], record["created_at_text"] = created, created_text
+        if keep_extras:
+            record["extra_json"] = layout.extras(row.fields)
+        yield ENTITY, record
+
+
+def _record(values: dict, source_row: int, order: _Order, zone: str) -> dict:
+    """The raw record, built in place from the row's sparse values (a blank cell is absent and loads as NULL)."""
+    record = values
+    record["_source_row"] = source_row
+    record["order_id"] = order.order_id
+    record["order_first_row"] = order.first_row
+    record["line_number"] = order.lines
+    for field in GUARDED_FIELDS:
+        if field in record:
+            record[field] = _unguard(record[field])
+    for field in DECIMAL_FIELDS:
+        if field in record:
+            record[field] = _amount(record[field])
+    for field in BOOL_FIELDS:
+        if field in record:
+            record[field] = _FLAGS.get(record[field].lower())
+    if "lineitem_quantity" in record:
+        record["lineitem_quantity"] = _lenient(parse_int, record["lineitem_quantity"])
+    for field in SECONDARY_TIME_FIELDS:
+        if field in record:
+            original = record[field + "_text"] = record[field]
+            record[field] = _lenient(parse_timestamp, original, zone)
+    return record
+
+
+_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}  # anything else: NULL
+_AMOUNTS: dict[str, object] = {}  # the same few prices and "0.00" recur on most rows: parse each text once
+
+
+def _amount(value: str):
+    amount = _AMOUNTS.get(value, _AMOUNTS)
+    if amount is _AMOUNTS:
+        if len(_AMOUNTS) > 100_000:
+            _AMOUNTS.clear()
+        amount = _AMOUNTS[value] = _lenient(parse_decimal, value)
+    return amount
+
+
+def _lenient(parse, value, *args):
+    """Amounts, flags and secondary times are descriptive: an unreadable one becomes NULL (times keep their text)."""
+    try:
+        return parse(value, *args)
+    except ValueError:
+        return None
+
+
+def _unguard(value: str | None) -> str | None:
+    """Excel's leading ' (kept to preserve leading zeros) is not part of the value."""
+    if value is not None and value.startswith("'"):
+        value = value[1:].strip() or None
+    return value
+
+
+CONNECTOR = Connector(
+    name="shopify_orders",
+    source="shopify",
+    patterns=("orders_export*.csv", "orders_export*.csv.gz"),
+    entities={ENTITY: ShopifyOrderLine},
+    read=read,
+    description="Shopify admin orders export (CSV, one row per line item; 79- and 70-column layouts)",
+)
