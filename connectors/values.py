@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -214,9 +215,13 @@ def content_hash(*parts) -> str:
 _ORDER_REFERENCE = re.compile(r"#?\s*(?:order|ord)?\s*(?:no\.?|nr\.?|number)?[\s#:._-]*(\d+)", re.IGNORECASE)
 
 
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+
+@functools.lru_cache(maxsize=65_536)  # property names repeat in every record: normalise each once
 def property_key(name) -> str:
     """A property name compared by letters and digits only: ``Customer ID`` = ``customer_id`` = ``customerId``."""
-    return re.sub(r"[\W_]+", "", str(name)).lower()
+    return _NOT_LETTER_OR_DIGIT.sub("", str(name)).lower()
 
 
 def find_property(properties, names: tuple[str, ...]) -> str | None:
@@ -224,7 +229,7 @@ def find_property(properties, names: tuple[str, ...]) -> str | None:
 
     Nested objects, lists and booleans are not identifiers and are skipped.
     """
-    if not isinstance(properties, dict):
+    if not isinstance(properties, dict) or not properties:
         return None
     found: dict[str, str] = {}
     for key, value in properties.items():
