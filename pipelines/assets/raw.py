@@ -1,11 +1,17 @@
-"""Raw layer: one multi-asset per connector, loading its exports folder into ``raw.<connector>__<entity>``."""
+"""Raw layer: one multi-asset per connector, loading its exports folder into ``raw.<connector>__<entity>``.
+
+Each load also evaluates the connector's checks (conservation, readable files, fresh
+exports) on every raw table it feeds, and describes the columns in the catalog from the
+pydantic models.
+"""
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from connectors import CONNECTORS, Connector
-from models.schema import dagster_table_schema
+from models.schema import LINEAGE_FIELDS, columns, dagster_table_schema
+from pipelines.assets.checks import evaluate_raw_checks, for_asset, raw_check_specs
 from pipelines.loader import ConnectorLoad, load_connector
-from pipelines.metadata import markdown_table, table_metadata
+from pipelines.metadata import apply_comments, markdown_table, table_metadata
 from pipelines.resources import Warehouse
 
 
@@ -31,7 +37,9 @@ def build_raw_assets(connector: Connector):
         for entity, model in connector.entities.items()
     ]
 
-    @multi_asset(name=f"load_{connector.name}", specs=specs, can_subset=False)
+    check_specs = [spec for entity in connector.entities for spec in raw_check_specs(connector, raw_key(connector, entity))]
+
+    @multi_asset(name=f"load_{connector.name}", specs=specs, check_specs=check_specs, can_subset=False)
     def _load(context: AssetExecutionContext, warehouse: Warehouse):
         with warehouse.connect() as con:
             report = load_connector(con, connector, warehouse.exports_path, warehouse.load_config())
@@ -42,7 +50,10 @@ def build_raw_assets(connector: Connector):
                 f"{connector.name}: {report.count('loaded')} file(s) loaded, {report.count('skipped')} already loaded, "
                 f"{len(failed)} failed; {report.records_loaded} records loaded, {report.records_quarantined} quarantined"
             )
-            for entity in connector.entities:
+            results = evaluate_raw_checks(con, connector, warehouse.exports_path)
+            for entity, model in connector.entities.items():
+                descriptions = {name: desc for name, _, desc in columns(model)} | {name: desc for name, _, desc in LINEAGE_FIELDS}
+                apply_comments(con, connector.raw_table(entity), descriptions)
                 metadata = table_metadata(con, connector.raw_table(entity))
                 metadata.update(
                     {
@@ -54,7 +65,11 @@ def build_raw_assets(connector: Connector):
                         "records_quarantined_this_run": MetadataValue.int(report.records_quarantined),
                     }
                 )
-                yield MaterializeResult(asset_key=raw_key(connector, entity), metadata=metadata)
+                yield MaterializeResult(
+                    asset_key=raw_key(connector, entity),
+                    metadata=metadata,
+                    check_results=[for_asset(result, raw_key(connector, entity)) for result in results],
+                )
 
     return _load
 

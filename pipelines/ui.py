@@ -1,0 +1,100 @@
+"""``cxp ui``: the Dagster webserver and daemon (``dagster dev``) on this project.
+
+The instance lives in ``.dagster_home/`` at the project root (git ignores it), configured by
+the repository's ``dagster.yaml``, which is copied there on every start so edits take effect.
+``dagster dev`` forks a webserver, a daemon and code servers; it runs in a process group of
+its own, and Ctrl-C or SIGTERM here stops the whole group, interrupting it first the way a
+terminal would and killing whatever is left after a grace period.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipelines.resources import DEFAULT_EXPORTS_DIR, DEFAULT_WAREHOUSE_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
+# Tests point the instance elsewhere so they never touch a developer's run history.
+DAGSTER_HOME_ENV = "CXP_DAGSTER_HOME"
+STOP_GRACE_SECONDS = 30
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get(DAGSTER_HOME_ENV) or PROJECT_ROOT / ".dagster_home").resolve()
+
+
+def prepare_instance(home: Path) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
+    return home
+
+
+def ui_environment(home: Path, exports: Path, warehouse: Path) -> dict[str, str]:
+    return {**os.environ, "DAGSTER_HOME": str(home), "CXP_EXPORTS_DIR": str(exports), "CXP_WAREHOUSE_DIR": str(warehouse)}
+
+
+def dagster_dev_command(port: int, host: str) -> list[str]:
+    return [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "--host", host, "--port", str(port)]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_group(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+    """Interrupt every process of the group (as Ctrl-C in a terminal would), then kill stragglers."""
+    pgid = process.pid  # the leader of its own session: group id == pid
+    if not _group_alive(pgid):
+        return
+    os.killpg(pgid, signal.SIGINT)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None and not _group_alive(pgid):
+            return
+        time.sleep(0.2)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def start_ui(port: int = 3000, host: str = "127.0.0.1", exports_dir: str | None = None, warehouse_dir: str | None = None) -> int:
+    exports = Path(exports_dir or os.environ.get("CXP_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR).resolve()
+    warehouse = Path(warehouse_dir or os.environ.get("CXP_WAREHOUSE_DIR") or DEFAULT_WAREHOUSE_DIR).resolve()
+    home = prepare_instance(dagster_home())
+    shown_host = "localhost" if host in ("0.0.0.0", "::") else host
+    print(f"cxp UI: http://{shown_host}:{port}  (Dagster webserver and daemon; Ctrl-C stops both)")
+    print(f"  exports:   {exports}{'' if exports.is_dir() else '  (does not exist yet: runs will load nothing)'}")
+    print(f"  warehouse: {warehouse}  (published after each successful run as {warehouse / 'cx.duckdb'})")
+    print(f"  instance:  {home}  (configured by {INSTANCE_CONFIG.name})", flush=True)
+
+    process = subprocess.Popen(
+        dagster_dev_command(port, host), cwd=PROJECT_ROOT, env=ui_environment(home, exports, warehouse), start_new_session=True
+    )
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        print("\nStopping the Dagster UI ...", flush=True)
+        stop_group(process)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_group(process)  # also reaps workers left behind when dagster dev itself died
