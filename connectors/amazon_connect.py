@@ -12,16 +12,14 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
-import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import JsonRecord, iter_concatenated_json, open_text, text_stream
-from connectors.values import find_property, order_number, parse_epoch, parse_timestamp, property_key, text
+from connectors.values import find_property, json_text, order_number, parse_moment, property_key, text
 from models.config import CxpConfig
 from models.raw.amazon_connect import ConnectContact
 
@@ -99,7 +97,7 @@ def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[
 
 
 def _contact(value, row: int) -> tuple[str, dict] | Reject:
-    original = _json_text(value)
+    original = json_text(value)
     if not isinstance(value, dict):
         return Reject(ENTITY, row, f"record {row} is not a JSON object", original)
     ctr = _keyed(value)
@@ -110,7 +108,7 @@ def _contact(value, row: int) -> tuple[str, dict] | Reject:
     if text(initiated) is None:
         return Reject(ENTITY, row, "InitiationTimestamp is missing", original)
     try:
-        initiated_at = _timestamp(initiated)
+        initiated_at = parse_moment(initiated)
     except ValueError as exc:
         return Reject(ENTITY, row, f"InitiationTimestamp {exc}", original)
     customer = _keyed(ctr.get("customerendpoint"))
@@ -152,7 +150,7 @@ def _contact(value, row: int) -> tuple[str, dict] | Reject:
         "agent_number_of_holds": _whole(agent.get("numberofholds")),
         "agent_longest_hold_duration": _whole(agent.get("longestholdduration")),
         "agent_connection_attempts": _whole(ctr.get("agentconnectionattempts")),
-        "attributes": _json_text(ctr.get("attributes")) if ctr.get("attributes") is not None else None,
+        "attributes": json_text(ctr.get("attributes")) if ctr.get("attributes") is not None else None,
         "order_ref": order_number(find_property(attributes, ORDER_KEYS)),
         "customer_ref": find_property(attributes, CUSTOMER_KEYS),
         "aws_account_id": _id(ctr.get("awsaccountid")),
@@ -179,18 +177,9 @@ def _upper(value) -> str | None:
     return value.upper() if value else None
 
 
-def _timestamp(value):
-    """CTR times are ISO 8601 UTC; API dumps (boto3, CLI) may write epoch seconds instead."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_epoch(value)
-    if isinstance(value, (dict, list, bool)):
-        raise ValueError(f"{_json_text(value)[:80]} is not a date and time")
-    return parse_timestamp(value)
-
-
 def _optional_timestamp(value):
     try:
-        return _timestamp(value)
+        return parse_moment(value)
     except ValueError:
         return None  # only the event time is worth a reject
 
@@ -206,13 +195,6 @@ def _whole(value) -> int | None:
     if number != number or number in (float("inf"), float("-inf")):
         return None
     return round(number)
-
-
-def _json_text(value) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(value, ensure_ascii=False)
 
 
 CONNECTOR = Connector(

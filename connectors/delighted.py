@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import find_property, order_number, parse_epoch, parse_timestamp, property_key, text
+from connectors.values import find_property, json_text, order_number, parse_moment, property_key, text
 from models.config import CxpConfig
 from models.raw.delighted import DelightedResponse
 
@@ -97,7 +96,7 @@ def _json_lines_records(document_text: str) -> Iterator[tuple[str, dict] | Rejec
 
 
 def _response(item, row: int, original: str | None = None) -> tuple[str, dict] | Reject:
-    original = original if original is not None else _json_text(item)
+    original = original if original is not None else json_text(item)
     response = _unwrapped(item)
     if not isinstance(response, dict):
         return Reject(ENTITY, row, f"response {row} is not a JSON object", original)
@@ -108,7 +107,7 @@ def _response(item, row: int, original: str | None = None) -> tuple[str, dict] |
     if text(created) is None:
         return Reject(ENTITY, row, "created_at is missing", original)
     try:
-        created_at = _timestamp(created)
+        created_at = parse_moment(created)
     except ValueError as exc:
         return Reject(ENTITY, row, f"created_at {exc}", original)
     survey_type = text(response.get("survey_type"))
@@ -139,7 +138,7 @@ def _response(item, row: int, original: str | None = None) -> tuple[str, dict] |
         "comment": _string(response.get("comment")),
         "permalink": text(response.get("permalink")),
         "tags": _tags(response.get("tags")),
-        "person_properties": None if properties is None else _json_text(properties),
+        "person_properties": None if properties is None else json_text(properties),
         "customer_ref": find_property(properties, CUSTOMER_KEYS),
         "order_ref": order_number(find_property(properties, ORDER_KEYS)),
         "additional_answers": _json_or_none(response.get("additional_answers")),
@@ -155,7 +154,7 @@ def _whole_score(value) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, (bool, dict, list)):
-        raise ValueError(f"score {_json_text(value)[:40]} is not a number")
+        raise ValueError(f"score {json_text(value)[:40]} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -184,31 +183,15 @@ def _tags(value) -> str | None:
     return _string(value)
 
 
-def _timestamp(value):
-    """Delighted writes epoch seconds; ISO text from other tools is read too."""
-    if isinstance(value, (dict, list, bool)):
-        raise ValueError(f"{_json_text(value)[:80]} is not a date and time")
-    if isinstance(value, (int, float)) or str(value).strip().replace(".", "", 1).isdigit():
-        return parse_epoch(value)
-    return parse_timestamp(value)
-
-
 def _optional_timestamp(value):
     try:
-        return _timestamp(value)
+        return parse_moment(value)
     except ValueError:
         return None  # only the event time is worth a reject
 
 
 def _json_or_none(value) -> str | None:
-    return None if value is None or value == [] else _json_text(value)
-
-
-def _json_text(value) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(value, ensure_ascii=False)
+    return None if value is None or value == [] else json_text(value)
 
 
 CONNECTOR = Connector(

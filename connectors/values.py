@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import json
 import re
 from zoneinfo import ZoneInfo
+
+import orjson
 
 UTC = dt.timezone.utc
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
@@ -255,3 +258,26 @@ def order_number(value) -> str | None:
         return None
     match = _ORDER_REFERENCE.fullmatch(value)
     return match.group(1) if match else value
+
+
+def parse_moment(value) -> dt.datetime | None:
+    """A JSON time value as naive UTC: Unix time as a number or as digits (unit by magnitude),
+    else ISO 8601 text. Objects, lists and booleans are unreadable (ValueError), like bad text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1].isdigit() and stripped.replace(".", "", 1).isdigit():
+            return parse_epoch(stripped)
+        return parse_timestamp(stripped)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return parse_epoch(value)
+    raise ValueError(f"{json_text(value)[:80]} is not a date and time")
+
+
+def json_text(value) -> str:
+    """A parsed JSON value written back as compact JSON text (for raw_json and nested objects kept whole)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers beyond 64 bits, which the stdlib decoder keeps exactly
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

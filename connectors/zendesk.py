@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import parse_bool, parse_epoch, parse_timestamp, text
+from connectors.values import json_text, parse_bool, parse_moment, text
 from models.config import CxpConfig
 from models.raw.zendesk import ZendeskMetricSet, ZendeskTicket, ZendeskUser
 
@@ -105,7 +104,7 @@ def _bare_records(items: list, rows: Iterator[int]) -> Iterator[tuple[str, dict]
         row = next(rows)
         entity = _bare_entity(item)
         if entity is None:
-            yield Reject(TICKETS, row, f"record {row} is not a Zendesk ticket, user or metric set", _json_text(item))
+            yield Reject(TICKETS, row, f"record {row} is not a Zendesk ticket, user or metric set", json_text(item))
         else:
             yield _record(entity, item, row)
 
@@ -122,7 +121,7 @@ def _json_lines_records(page_text: str) -> Iterator[tuple[str, dict] | Reject]:
 
 
 def _record(entity: str, item, row: int) -> tuple[str, dict] | Reject:
-    original = _json_text(item)
+    original = json_text(item)
     if not isinstance(item, dict):
         return Reject(entity, row, f"{entity} record {row} is not a JSON object", original)
     return _FLATTEN[entity](item, row, original)
@@ -138,7 +137,7 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
     if text(created) is None:
         return Reject(TICKETS, row, "created_at is missing", original)
     try:
-        created_at = _timestamp(created)
+        created_at = parse_moment(created)
     except ValueError as exc:
         return Reject(TICKETS, row, f"created_at {exc}", original)
     via = _object(ticket.get("via"))
@@ -176,7 +175,7 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "brand_id": _id(ticket.get("brand_id")),
         "ticket_form_id": _id(ticket.get("ticket_form_id")),
         "tags": _tags(ticket.get("tags")),
-        "custom_fields": None if custom_fields is None else _json_text(custom_fields),
+        "custom_fields": None if custom_fields is None else json_text(custom_fields),
         "satisfaction_score": text(rating.get("score")),
         "satisfaction_comment": _string(rating.get("comment")),
         "satisfaction_reason": _string(rating.get("reason")),
@@ -205,7 +204,7 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "verified": _optional_bool(user.get("verified")),
         "active": _optional_bool(user.get("active")),
         "tags": _tags(user.get("tags")),
-        "user_fields": None if user_fields is None else _json_text(user_fields),
+        "user_fields": None if user_fields is None else json_text(user_fields),
         "created_at": _optional_timestamp(user.get("created_at")),
         "updated_at": _optional_timestamp(user.get("updated_at")),
         "raw_json": original,
@@ -256,7 +255,7 @@ def _id(value) -> str | None:
 
 
 def _shown(value) -> str:
-    return "null" if value is None else _json_text(value)[:80]
+    return "null" if value is None else json_text(value)[:80]
 
 
 def _missing_id(label: str, value) -> str:
@@ -278,21 +277,10 @@ def _tags(value) -> str | None:
     return _string(value)
 
 
-def _timestamp(value):
-    """ISO text as Zendesk writes it; epoch numbers (generated_timestamp) by magnitude."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_epoch(value)
-    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        return parse_epoch(value)
-    if isinstance(value, (dict, list, bool)):
-        raise ValueError(f"{_shown(value)} is not a date and time")
-    return parse_timestamp(value)
-
-
 def _optional_timestamp(value):
     """Times other than the event time are informative: unreadable ones become null, never a reject."""
     try:
-        return _timestamp(value)
+        return parse_moment(value)
     except ValueError:
         return None
 
@@ -315,13 +303,6 @@ def _optional_bool(value) -> bool | None:
         return parse_bool(value)
     except ValueError:
         return None
-
-
-def _json_text(value) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(value, ensure_ascii=False)
 
 
 CONNECTOR = Connector(
