@@ -1,0 +1,47 @@
+-- Mixpanel app events: one row per `$insert_id` (Mixpanel's export does not
+-- deduplicate; the latest load wins), times in UTC.
+-- Identity: before login the distinct_id is `$device:<id>`, an anonymous device; after
+-- it, `$user_id` (or the distinct_id itself) is the app's account id.
+with source as (
+    select * from raw.mixpanel__events
+),
+
+latest as (
+    select *
+    from source
+    qualify row_number() over (partition by insert_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+),
+
+renamed as (
+    select
+        -- ids
+        insert_id,
+        distinct_id,
+        coalesce(device_id, case when distinct_id like '$device:%' then substr(distinct_id, 9) end) as device_id,
+        coalesce(
+            user_id,
+            -- a distinct_id that is neither `$device:...` nor the device id is the account id
+            case when distinct_id not like '$device:%' and distinct_id is distinct from device_id then distinct_id end
+        ) as user_id,
+        -- contact
+        cxp_email(email) as email,
+        email as email_raw,
+        -- text
+        event as event_name,
+        os,
+        city,
+        upper(mp_country_code) as country_code,
+        order_ref,
+        -- numerics
+        revenue,
+        -- properties (JSON text)
+        properties,
+        -- timestamps
+        time as event_at,
+        -- lineage
+        _source_file,
+        _source_row
+    from latest
+)
+
+select * from renamed
