@@ -35,6 +35,9 @@ NULL_WORDS = {"", "nan", "none", "null", "n/a", "na", "-", "--", "?", "unknown",
 NAME_TITLES = re.compile(r"^(mr|mrs|ms|miss|dr|prof|sir|mme|mlle|herr|frau)\s+")
 MAX_PREDICT_PAIRS = 40_000_000
 MAX_EM_PAIRS = 2_000_000
+# Below this many records the model is not trained: too few pairs to estimate anything,
+# so the priors (m and u) decide.
+SMALL_INPUT = 300
 
 
 @dataclass
@@ -137,51 +140,59 @@ def clean_profiles(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- model
-def _levels(column: str, kind: str):
-    """Comparison levels for one column, best first, each with a prior m probability."""
+# Exact-match u (chance two different people agree) where a column's kind is not enough.
+EXACT_U = {"national_id": 1e-5, "phone": 1e-5, "email": 1e-5, "dob": 3e-4, "postcode": 2e-3, "address": 5e-4, "city": 2e-2,
+           "state": 0.2, "street_number": 0.03}
+
+
+def _levels(column: str, kind: str, small: bool):
+    """Comparison levels for one column, best first, each with prior m and u probabilities.
+
+    EM starts from the m priors; the u priors are used only for small inputs, where random
+    sampling has too few pairs to estimate them (and term frequencies mean little)."""
     import splink.comparison_level_library as cll
 
-    null = cll.NullLevel(column)
-    exact = cll.ExactMatchLevel(column)
-    tf = {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+    tf = {} if small else {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
+    exact_u = EXACT_U.get(column)
     if kind == "name":
         other = "last_name" if column == "first_name" else "first_name"
-        return [
-            null,
-            exact.configure(m_probability=0.82, **tf),
-            cll.JaroWinklerLevel(column, 0.92).configure(m_probability=0.08),
-            cll.CustomLevel(f'"{column}_l" = "{other}_r" or "{other}_l" = "{column}_r"', label_for_charts="names swapped")
-            .configure(m_probability=0.02),
-            cll.JaroWinklerLevel(column, 0.8).configure(m_probability=0.04),
-            cll.ElseLevel().configure(m_probability=0.04),
+        levels = [
+            (cll.ExactMatchLevel(column).configure(**tf), 0.82, 0.01),
+            (cll.JaroWinklerLevel(column, 0.92), 0.08, 0.005),
+            (cll.CustomLevel(f'"{column}_l" = "{other}_r" or "{other}_l" = "{column}_r"', label_for_charts="names swapped"), 0.02, 0.0005),
+            (cll.JaroWinklerLevel(column, 0.8), 0.04, 0.05),
+            (cll.ElseLevel(), 0.04, 0.9345),
         ]
-    if kind == "code":  # postcodes, ids, dates: exact, one typo, two typos
-        return [
-            null,
-            exact.configure(m_probability=0.85, **tf),
-            cll.DamerauLevenshteinLevel(column, 1).configure(m_probability=0.08),
-            cll.DamerauLevenshteinLevel(column, 2).configure(m_probability=0.03),
-            cll.ElseLevel().configure(m_probability=0.04),
+    elif kind == "code":  # postcodes, ids, dates, phones: exact, one typo, two typos
+        u = exact_u or 1e-3
+        levels = [
+            (cll.ExactMatchLevel(column).configure(**tf), 0.85, u),
+            (cll.DamerauLevenshteinLevel(column, 1), 0.08, 4 * u),
+            (cll.DamerauLevenshteinLevel(column, 2), 0.03, 20 * u),
+            (cll.ElseLevel(), 0.04, 1 - 25 * u),
         ]
-    if kind == "short":  # street numbers, states: exact or not
-        return [null, exact.configure(m_probability=0.88, **tf), cll.ElseLevel().configure(m_probability=0.12)]
-    if kind == "email":
-        return [
-            null,
-            exact.configure(m_probability=0.85),
-            cll.CustomLevel(f"split_part(\"{column}_l\", '@', 1) = split_part(\"{column}_r\", '@', 1)", label_for_charts="same username")
-            .configure(m_probability=0.05),
-            cll.LevenshteinLevel(column, 2).configure(m_probability=0.04),
-            cll.ElseLevel().configure(m_probability=0.06),
+    elif kind == "short":  # street numbers, states: exact or not
+        u = exact_u or 0.05
+        levels = [(cll.ExactMatchLevel(column).configure(**tf), 0.88, u), (cll.ElseLevel(), 0.12, 1 - u)]
+    elif kind == "email":
+        levels = [
+            (cll.ExactMatchLevel(column), 0.85, 1e-5),
+            (cll.CustomLevel(f"split_part(\"{column}_l\", '@', 1) = split_part(\"{column}_r\", '@', 1)", label_for_charts="same username"), 0.05, 1e-4),
+            (cll.LevenshteinLevel(column, 2), 0.04, 1e-4),
+            (cll.ElseLevel(), 0.06, 1 - 2.1e-4),
         ]
-    # free text: addresses, cities, anything else
-    return [
-        null,
-        exact.configure(m_probability=0.8, **tf),
-        cll.JaroWinklerLevel(column, 0.92).configure(m_probability=0.1),
-        cll.JaroWinklerLevel(column, 0.8).configure(m_probability=0.05),
-        cll.ElseLevel().configure(m_probability=0.05),
-    ]
+    else:  # free text: addresses, cities, anything else
+        u = exact_u or 0.01
+        levels = [
+            (cll.ExactMatchLevel(column).configure(**tf), 0.8, u),
+            (cll.JaroWinklerLevel(column, 0.92), 0.1, 0.002),
+            (cll.JaroWinklerLevel(column, 0.8), 0.05, 0.02),
+            (cll.ElseLevel(), 0.05, 1 - u - 0.022),
+        ]
+    configured = [cll.NullLevel(column)]
+    for level, m, u in levels:
+        configured.append(level.configure(m_probability=m, u_probability=u) if small else level.configure(m_probability=m))
+    return configured
 
 
 KINDS = {
@@ -201,14 +212,14 @@ def _kind(column: str, values: pd.Series) -> str:
     return "text"
 
 
-def _comparisons(profiles: pd.DataFrame) -> list:
+def _comparisons(profiles: pd.DataFrame, small: bool) -> list:
     import splink.comparison_library as cl
 
     comparisons = []
     for column in profiles.columns:
         if column in ("unique_id", "source_dataset"):
             continue
-        levels = _levels(column, _kind(column, profiles[column]))
+        levels = _levels(column, _kind(column, profiles[column]), small)
         if column in NAME_ROLES and not {"first_name", "last_name"} <= set(profiles.columns):
             levels = [lvl for lvl in levels if getattr(lvl, "label_for_charts", None) != "names swapped"]
         comparisons.append(cl.CustomComparison(levels, output_column_name=column))
@@ -300,8 +311,16 @@ def predict_pairs(
     link_mode: bool = False,
     seed: int = 42,
     require_corroboration: bool = True,
+    require_first_name_agreement: bool = True,
 ) -> LinkageResult:
-    """Score candidate pairs and keep those at or above ``threshold``."""
+    """Score candidate pairs and keep those at or above ``threshold``.
+
+    ``require_corroboration``: a pair agreeing on names must also agree on something
+    else (address, postcode, date of birth, contact, id): namesakes are not one person.
+    ``require_first_name_agreement``: first names, when both known, must be alike (exact,
+    close, or swapped with the surname) unless a date of birth, national id or email
+    agrees: a household shares a surname, an address and a phone, not a birthday.
+    """
     import splink.comparison_level_library  # noqa: F401 (imported for side effects of registration)
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -319,7 +338,8 @@ def predict_pairs(
         return LinkageResult(empty, notes=["no blocking rule produces candidate pairs"], seconds=time.perf_counter() - started)
     notes.append("blocking: " + "; ".join(f"{'+'.join(r)} ({n:,} pairs)" for r, n in rules))
 
-    comparisons = _comparisons(profiles)
+    small = len(profiles) < SMALL_INPUT
+    comparisons = _comparisons(profiles, small)
     settings = SettingsCreator(
         link_type="link_only" if link_mode else "dedupe_only",
         comparisons=comparisons,
@@ -346,17 +366,22 @@ def predict_pairs(
         for i, lvl in enumerate(l for l in c.comparison_levels if not l.is_null_level)
     }
 
-    _estimate_prior(linker, profiles, rules, link_mode, notes)
-    try:
-        n = len(profiles)
-        linker.training.estimate_u_using_random_sampling(max_pairs=min(max(n * 200, 1e6), 5e6), seed=seed)
-    except Exception as exc:  # noqa: BLE001 (u cannot be sampled, e.g. two records): priors carry
-        notes.append(f"u sampling failed ({type(exc).__name__}); default u values used")
-    _train_m(linker, rules, notes)
-    _reset_untrained(linker, priors, notes)
+    if small:
+        # one match per ten records is a fair guess for a file someone wants deduplicated
+        linker._settings_obj._probability_two_random_records_match = min(0.5, 10.0 / max(len(profiles) ** 2, 1))
+        notes.append(f"{len(profiles)} records: too few to train; prior m and u probabilities used")
+    else:
+        _estimate_prior(linker, profiles, rules, link_mode, notes)
+        try:
+            n = len(profiles)
+            linker.training.estimate_u_using_random_sampling(max_pairs=min(max(n * 200, 1e6), 5e6), seed=seed)
+        except Exception as exc:  # noqa: BLE001 (u cannot be sampled): the priors carry
+            notes.append(f"u sampling failed ({type(exc).__name__}); default u values used")
+        _train_m(linker, rules, notes)
+        _reset_untrained(linker, priors, notes)
 
     predictions = linker.inference.predict(threshold_match_probability=min(threshold, 0.5), warning_mode="never")
-    pairs = _scored_pairs(db_api, predictions.physical_name, compared, threshold, require_corroboration)
+    pairs = _scored_pairs(db_api, predictions.physical_name, compared, threshold, require_corroboration, require_first_name_agreement)
     model = linker.misc.save_model_to_json() if hasattr(linker.misc, "save_model_to_json") else {}
     return LinkageResult(pairs, model=model, notes=notes, seconds=time.perf_counter() - started)
 
@@ -394,7 +419,9 @@ def _train_m(linker, rules, notes) -> None:
     notes.append(f"EM sessions trained: {sessions}")
 
 
-def _scored_pairs(db_api, table: str, compared: list[str], threshold: float, require_corroboration: bool) -> pd.DataFrame:
+def _scored_pairs(
+    db_api, table: str, compared: list[str], threshold: float, require_corroboration: bool, require_first_name_agreement: bool
+) -> pd.DataFrame:
     """Pairs above threshold with the list of agreeing fields; namesakes filtered out.
 
     A field agrees when its comparison reached a level above 'else' (exact or fuzzy)."""
@@ -407,6 +434,10 @@ def _scored_pairs(db_api, table: str, compared: list[str], threshold: float, req
     filter_sql = f"match_probability >= {threshold}"
     if require_corroboration and names_known:
         filter_sql += f" and ({corroborated})"
+    if require_first_name_agreement and "first_name" in gammas:
+        # unless something only one person has agrees: a date of birth, an id, an email
+        personal = [f"gamma_{c} > 0" for c in ("dob", "national_id", "email") if c in gammas]
+        filter_sql += f" and (gamma_first_name <> 0 {''.join(' or ' + p for p in personal)})"
     sql = f"""select unique_id_l, unique_id_r, match_probability, match_weight, {agreeing} as agreeing
               from {table} where {filter_sql}"""
     return db_api._con.execute(sql).df()

@@ -1,0 +1,186 @@
+"""The Python steps of identity resolution, on one DuckDB connection.
+
+The SQL models in ``sql/identity/`` produce person records, identifiers, their usage
+(blocked, shared, linking) and the deterministic links. These functions add what SQL
+cannot do well: Splink's probabilistic links, clustering with limits, stable ids.
+Each reads and writes ``identity.*`` tables, so the Dagster assets and ``cxp dedupe``
+drive exactly the same code.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from pipelines.identity.clustering import Limits, cluster
+from pipelines.identity.probabilistic import predict_pairs
+from pipelines.identity.stable_ids import assign_customer_ids
+
+log = logging.getLogger(__name__)
+
+PROBABILISTIC_TIER = 5
+LINK_COLUMNS = ["node_id", "linked_node_id", "rule", "id_type", "evidence", "tier", "confidence"]
+
+
+@dataclass
+class StepReport:
+    rows: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+    )
+
+
+def limits_from_config(identity_config) -> Limits:
+    return Limits(
+        per_type={
+            "shop_customer_id": identity_config.max_shop_accounts_per_customer,
+            "app_account": identity_config.max_app_accounts_per_customer,
+        }
+    )
+
+
+def _limited_values(con, limits: Limits) -> pd.DataFrame:
+    types = list(limits.per_type)
+    return con.execute(
+        """select i.node_id, i.id_type, i.id_value
+           from identity.identifiers i
+           join identity.identifier_usage u using (id_type, id_value)
+           where i.id_type in (select unnest(?)) and u.status in ('linking', 'single') and not i.quoted""",
+        [types],
+    ).df()
+
+
+def _nodes(con) -> pd.DataFrame:
+    return con.execute("select node_id, trust_rank from identity.person_records order by node_id").df()
+
+
+def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
+    """One profile per deterministic cluster that has a name: each attribute from its
+    most trusted, most recent record."""
+    con.register("_pre_clusters", pre[["node_id", "cluster"]])
+    try:
+        return con.execute(
+            """
+            with members as (
+                select c.cluster, p.*
+                from _pre_clusters c join identity.person_records p using (node_id)
+            ),
+            best as (
+                select
+                    cluster,
+                    first_value(first_name ignore nulls) over w as first_name,
+                    first_value(last_name ignore nulls) over w as last_name,
+                    first_value(email_key ignore nulls) over w as email,
+                    first_value(phone ignore nulls) over w as phone,
+                    first_value(address ignore nulls) over w as address,
+                    first_value(postcode ignore nulls) over w as postcode,
+                    first_value(city ignore nulls) over w as city
+                from members
+                window w as (partition by cluster order by trust_rank, seen_last_at desc nulls last, node_id
+                             rows between unbounded preceding and unbounded following)
+            )
+            select distinct cluster as unique_id, first_name, last_name, email, phone, address, postcode, city
+            from best
+            where last_name is not null
+            """
+        ).df()
+    finally:
+        con.unregister("_pre_clusters")
+
+
+def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -> StepReport:
+    """identity.probabilistic_links: Splink on the profiles of the deterministic clusters.
+
+    Records already joined by a shared identifier are one profile here, so Splink only
+    looks for links the identifiers could not make (a typo in an email, a guest order
+    under another address), and the link joins the two clusters' anchor records."""
+    started = time.perf_counter()
+    limits = limits_from_config(identity_config)
+    deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
+    pre = cluster(_nodes(con), deterministic, _limited_values(con, limits), limits).assignment
+    profiles = _profiles(con, pre)
+    notes = [f"{len(profiles):,} named profiles from {pre['cluster'].nunique():,} deterministic clusters"]
+    links = pd.DataFrame(columns=LINK_COLUMNS)
+    if len(profiles) >= 2:
+        result = predict_pairs(
+            profiles, threshold=identity_config.match_probability_threshold, require_first_name_agreement=True
+        )
+        notes += result.notes
+        pairs = result.pairs
+        links = pd.DataFrame(
+            {
+                "node_id": pairs["unique_id_l"].astype(str),
+                "linked_node_id": pairs["unique_id_r"].astype(str),
+                "rule": "probabilistic",
+                "id_type": "profile",
+                "evidence": pairs["agreeing"].fillna("") + " (p=" + pairs["match_probability"].round(4).astype(str) + ")",
+                "tier": PROBABILISTIC_TIER,
+                "confidence": pairs["match_probability"].astype(float),
+            },
+            columns=LINK_COLUMNS,
+        )
+    con.register("_probabilistic_links", links)
+    con.execute(
+        """create or replace table identity.probabilistic_links as
+           select cast(node_id as varchar) as node_id, cast(linked_node_id as varchar) as linked_node_id,
+                  cast(rule as varchar) as rule, cast(id_type as varchar) as id_type, cast(evidence as varchar) as evidence,
+                  cast(tier as integer) as tier, cast(confidence as double) as confidence
+           from _probabilistic_links"""
+    )
+    con.unregister("_probabilistic_links")
+    return StepReport(len(links), time.perf_counter() - started, notes)
+
+
+def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> StepReport:
+    """identity.node_assignment (one row per person record: its customer and why) and
+    identity.refused_links (links the limits refused), carrying customer ids forward
+    from the previous run's assignment."""
+    started = time.perf_counter()
+    limits = limits_from_config(identity_config)
+    links = con.execute(
+        f"""select {', '.join(LINK_COLUMNS)} from identity.deterministic_links
+            union all select {', '.join(LINK_COLUMNS)} from identity.probabilistic_links"""
+    ).df()
+    result = cluster(_nodes(con), links, _limited_values(con, limits), limits)
+    assignment = result.assignment
+    previous = None
+    if _table_exists(con, "identity.node_assignment"):
+        previous = con.execute("select node_id, customer_id from identity.node_assignment").df()
+    ids = assign_customer_ids(assignment[["node_id", "cluster"]], previous)
+    assignment["customer_id"] = assignment["cluster"].map(ids)
+    carried = 0 if previous is None else int(assignment["customer_id"].isin(set(previous["customer_id"])).sum())
+    con.register("_assignment", assignment)
+    con.register("_refused", result.refused)
+    con.execute(
+        """create or replace table identity.node_assignment as
+           select cast(a.node_id as varchar) as node_id, cast(a.customer_id as varchar) as customer_id,
+                  cast(a.cluster as varchar) as anchor_node_id, cast(a.parent_node_id as varchar) as parent_node_id,
+                  cast(a.rule as varchar) as rule, cast(a.evidence as varchar) as evidence,
+                  cast(a.tier as integer) as tier, cast(a.confidence as double) as confidence,
+                  cast(a.over_limit as boolean) as over_limit
+           from _assignment a"""
+    )
+    con.execute(
+        """create or replace table identity.refused_links as
+           select cast(node_id as varchar) as node_id, cast(linked_node_id as varchar) as linked_node_id,
+                  cast(rule as varchar) as rule, cast(evidence as varchar) as evidence, cast(reason as varchar) as reason
+           from _refused"""
+    )
+    con.unregister("_assignment")
+    con.unregister("_refused")
+    n_customers = assignment["customer_id"].nunique()
+    notes = [
+        f"{len(assignment):,} person records -> {n_customers:,} customers",
+        f"{len(links):,} links considered, {len(result.refused):,} refused by limits",
+        f"{carried:,} records kept a customer id from the previous run",
+    ]
+    return StepReport(len(assignment), time.perf_counter() - started, notes)

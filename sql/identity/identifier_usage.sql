@@ -1,0 +1,107 @@
+-- Identifier usage: one row per identifier value, and whether it may link records.
+-- status: linking (a merge key), single (only one record has it), blocked (a
+-- placeholder or role address, or listed in config.identity.blocked_identifiers),
+-- shared (it behaves like a shared value: a household phone used by people with
+-- different names and emails, a company email used by colleagues, a family device
+-- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
+-- but held by no order, or by several).
+with identifiers as (
+    select i.*, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.app_user_id
+    from identity.identifiers i
+    inner join identity.person_records p using (node_id)
+),
+
+groups as (
+    select
+        id_type,
+        id_value,
+        count(distinct node_id) as n_records,
+        count(distinct case when not quoted then node_id end) as n_holders,
+        count(distinct case when id_type = 'device' then app_user_id end) as n_app_accounts,
+        count(distinct first_name_key) as n_first_names
+    from identifiers
+    group by id_type, id_value
+),
+
+blocked as (
+    select
+        g.id_type,
+        g.id_value,
+        case
+            when c.id_value is not null then 'listed in config.identity.blocked_identifiers'
+            when g.id_type = 'email' and split_part(g.id_value, '@', 1) in (
+                'info', 'noreply', 'no-reply', 'no_reply', 'donotreply', 'do-not-reply', 'test', 'testing', 'tester',
+                'admin', 'null', 'none', 'nobody', 'unknown', 'anonymous', 'guest', 'sample', 'example', 'email',
+                'mail', 'customer', 'user', 'abc', 'asdf', 'xxx', 'na', 'n.a'
+            ) then 'role or placeholder email address'
+            when g.id_type = 'email' and split_part(g.id_value, '@', 2) in ('test.com', 'example.invalid', 'mailinator.com', 'invalid', 'localhost')
+                then 'test email domain'
+            when g.id_type = 'phone' and replace(right(g.id_value, 7), right(g.id_value, 1), '') = ''
+                then 'placeholder phone number (repeated digit)'
+            when g.id_type = 'phone' and right(g.id_value, 7) in ('1234567', '2345678', '3456789', '0123456', '9876543', '7654321')
+                then 'placeholder phone number (digit run)'
+            when lower(g.id_value) in ('0', '-1', 'null', 'none', 'nil', 'nan', 'undefined', 'unknown', 'anonymous', 'guest',
+                                       'test', 'n/a', 'na', '[]', '{}', 'default', 'device', 'user')
+                then 'placeholder value'
+            when regexp_matches(g.id_value, '^[0 _:.-]+$') then 'placeholder value (zeros)'
+        end as reason
+    from groups g
+    left join identity.blocked_identifiers c
+        on c.id_value = g.id_value and (c.id_type is null or c.id_type = g.id_type)
+),
+
+signatures as (
+    -- distinct people-looking combinations per identifier value, to find conflicts
+    select distinct id_type, id_value, first_name_key, last_name_key, email_key, phone
+    from identifiers
+    where id_type in ('email', 'phone') and first_name_key is not null
+),
+
+conflicts as (
+    -- two records on one value whose first names cannot be the same person's
+    -- (not equal, not a prefix or initial, more than a typo apart) and who differ in
+    -- another strong detail: not the same email for a phone; a different surname or
+    -- phone for an email
+    select
+        a.id_type,
+        a.id_value,
+        min(a.first_name_key || ' / ' || b.first_name_key) as example
+    from signatures a
+    inner join signatures b
+        on a.id_type = b.id_type and a.id_value = b.id_value and a.first_name_key < b.first_name_key
+    where not (
+            starts_with(a.first_name_key, b.first_name_key)
+            or starts_with(b.first_name_key, a.first_name_key)
+            or levenshtein(a.first_name_key, b.first_name_key) <= case when least(length(a.first_name_key), length(b.first_name_key)) >= 6 then 2 else 1 end
+        )
+        and (
+            (a.id_type = 'phone' and coalesce(a.email_key <> b.email_key, true))
+            or (a.id_type = 'email' and (a.phone <> b.phone or levenshtein(a.last_name_key, b.last_name_key) > 2))
+        )
+    group by a.id_type, a.id_value
+)
+
+select
+    g.id_type,
+    g.id_value,
+    g.n_records,
+    g.n_holders,
+    case
+        when b.reason is not null then 'blocked'
+        when g.id_type = 'device' and g.n_app_accounts >= 2 then 'shared'
+        when c.id_value is not null then 'shared'
+        when g.id_type = 'order' and g.n_holders = 0 then 'no_holder'
+        when g.id_type = 'order' and g.n_holders > 1 then 'ambiguous'
+        when g.n_records < 2 then 'single'
+        else 'linking'
+    end as status,
+    case
+        when b.reason is not null then b.reason
+        when g.id_type = 'device' and g.n_app_accounts >= 2 then 'device used by ' || g.n_app_accounts || ' app accounts'
+        when c.id_value is not null then 'used by people with different names (' || c.example || ')'
+        when g.id_type = 'order' and g.n_holders = 0 then 'no order with this number'
+        when g.id_type = 'order' and g.n_holders > 1 then g.n_holders || ' orders with this number'
+    end as reason
+from groups g
+inner join blocked b on b.id_type = g.id_type and b.id_value = g.id_value
+left join conflicts c on c.id_type = g.id_type and c.id_value = g.id_value

@@ -1,0 +1,134 @@
+-- Identifiers: one row per (person record, identifier type, normalised value).
+-- Types: email (matching key: Gmail dots, googlemail and +tags folded), phone (E.164),
+-- shop_customer_id (the shop's customer id, also when another system quotes it as
+-- 8123…, CUST-8123…, cust_8123… or gid://shopify/Customer/8123…), app_account,
+-- device, zendesk_user, delighted_person, twitter_user, facebook_user, external_id,
+-- and order (the order number: held by the order, quoted by a tweet, a comment, a
+-- ticket subject, a call's attributes or a survey; quoted = true).
+-- Whether a value may link records is decided in identity.identifier_usage.
+with shop_ref_pattern as (
+    -- digits of a shop customer id written in any of the usual ways
+    select '^(?:''|#)?(?:gid://shopify/customer/|shopify[ _:/-]*(?:customer[ _:/-]*)?|cust(?:omer)?(?:[ _-]?id)?[ _:#/-]*)?0*([1-9][0-9]{3,19})$' as pattern
+),
+
+order_ref_pattern as (
+    -- "order #2041", "Order 2041", "order no. 2041", "#2041"
+    select '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b' as pattern
+),
+
+raw_identifiers as (
+    -- shop customers
+    select 'shopify:customers:' || customer_id as node_id, 'shop_customer_id' as id_type, customer_id as id_raw, false as quoted
+    from staging.stg_shopify__customers
+    -- the older export layout has no Customer ID: staging keys those rows by email or row hash
+    where customer_id not like 'email:%' and customer_id not like 'row:%'
+    union all
+    select 'shopify:customers:' || customer_id, 'email', email, false from staging.stg_shopify__customers
+    union all
+    select 'shopify:customers:' || customer_id, 'phone', phone, false from staging.stg_shopify__customers
+    union all
+    select 'shopify:customers:' || customer_id, 'phone', address_phone, false from staging.stg_shopify__customers
+    -- shop orders
+    union all
+    select 'shopify:orders:' || order_id, 'order', order_number, false from staging.stg_shopify__orders
+    union all
+    select 'shopify:orders:' || order_id, 'email', email, false from staging.stg_shopify__orders
+    union all
+    select 'shopify:orders:' || order_id, 'phone', phone, false from staging.stg_shopify__orders
+    union all
+    select 'shopify:orders:' || order_id, 'phone', billing_phone, false from staging.stg_shopify__orders
+    union all
+    select 'shopify:orders:' || order_id, 'phone', shipping_phone, false from staging.stg_shopify__orders
+    -- app keys (events reduced to distinct keys in identity.person_records)
+    union all
+    select node_id, 'app_account', app_user_id, false from identity.person_records where entity = 'events'
+    union all
+    select node_id, 'shop_customer_id', app_user_id, false from identity.person_records where entity = 'events'
+    union all
+    select node_id, 'device', app_device_id, false from identity.person_records where entity = 'events'
+    union all
+    select node_id, 'email', app_email, false from identity.person_records where entity = 'events'
+    -- zendesk
+    union all
+    select 'zendesk:users:' || user_id, 'zendesk_user', user_id, false from staging.stg_zendesk__users
+    union all
+    select 'zendesk:users:' || user_id, 'email', email, false from staging.stg_zendesk__users
+    union all
+    select 'zendesk:users:' || user_id, 'phone', phone, false from staging.stg_zendesk__users
+    union all
+    select 'zendesk:users:' || user_id, 'shop_customer_id', external_id, false from staging.stg_zendesk__users
+    union all
+    select 'zendesk:users:' || user_id, 'external_id', external_id, false from staging.stg_zendesk__users
+    union all
+    select 'zendesk:tickets:' || ticket_id, 'zendesk_user', requester_id, false from staging.stg_zendesk__tickets
+    union all
+    select 'zendesk:tickets:' || ticket_id, 'email', via_from_address, false from staging.stg_zendesk__tickets
+    union all
+    select 'zendesk:tickets:' || ticket_id, 'phone', via_from_phone, false from staging.stg_zendesk__tickets
+    union all
+    select 'zendesk:tickets:' || ticket_id, 'order', unnest(regexp_extract_all(subject, (select pattern from order_ref_pattern), 1)), true
+    from staging.stg_zendesk__tickets
+    -- amazon connect
+    union all
+    select 'amazon_connect:contacts:' || contact_id, 'phone', phone, false from staging.stg_amazon_connect__contacts
+    union all
+    select 'amazon_connect:contacts:' || contact_id, 'email', coalesce(email, case when customer_ref like '%@%' then customer_ref end), false
+    from staging.stg_amazon_connect__contacts
+    union all
+    select 'amazon_connect:contacts:' || contact_id, 'shop_customer_id', customer_ref, false from staging.stg_amazon_connect__contacts
+    union all
+    select 'amazon_connect:contacts:' || contact_id, 'order', order_ref, true from staging.stg_amazon_connect__contacts
+    -- surveys
+    union all
+    select 'delighted:responses:' || response_id, 'delighted_person', person_id, false from staging.stg_delighted__responses
+    union all
+    select 'delighted:responses:' || response_id, 'email', email, false from staging.stg_delighted__responses
+    union all
+    select 'delighted:responses:' || response_id, 'phone', phone, false from staging.stg_delighted__responses
+    union all
+    select 'delighted:responses:' || response_id, 'shop_customer_id', customer_ref, false from staging.stg_delighted__responses
+    union all
+    select 'delighted:responses:' || response_id, 'order', order_ref, true from staging.stg_delighted__responses
+    union all
+    select 'qualtrics:responses:' || response_id, 'email', email, false from staging.stg_qualtrics__responses
+    union all
+    select 'qualtrics:responses:' || response_id, 'shop_customer_id', external_reference, false from staging.stg_qualtrics__responses
+    union all
+    select 'qualtrics:responses:' || response_id, 'external_id', external_reference, false from staging.stg_qualtrics__responses
+    -- social
+    union all
+    select 'twitter:tweets:' || tweet_id, 'twitter_user', author_id, false from staging.stg_twitter__tweets
+    union all
+    select 'twitter:tweets:' || tweet_id, 'order', unnest(regexp_extract_all(text, (select pattern from order_ref_pattern), 1)), true
+    from staging.stg_twitter__tweets
+    union all
+    select 'facebook:comments:' || comment_id, 'facebook_user', author_id, false from staging.stg_facebook__comments
+    union all
+    select 'facebook:comments:' || comment_id, 'order', unnest(regexp_extract_all(message, (select pattern from order_ref_pattern), 1)), true
+    from staging.stg_facebook__comments
+),
+
+normalised as (
+    select
+        node_id,
+        id_type,
+        id_raw,
+        quoted,
+        case id_type
+            when 'email' then cxp_email_key(id_raw)
+            when 'phone' then cxp_phone(id_raw, null)
+            when 'shop_customer_id' then nullif(regexp_extract(lower(trim(id_raw)), (select pattern from shop_ref_pattern), 1), '')
+            when 'order' then nullif(ltrim(regexp_extract(trim(id_raw), '([0-9]+)', 1), '0'), '')
+            -- an external id that is a shop customer id is typed as such above
+            when 'external_id' then case when not regexp_matches(lower(trim(id_raw)), (select pattern from shop_ref_pattern)) then nullif(lower(trim(id_raw)), '') end
+            else nullif(trim(id_raw), '')
+        end as id_value
+    from raw_identifiers
+    where id_raw is not null
+)
+
+select distinct n.node_id, n.id_type, n.id_value, n.quoted
+from normalised n
+-- person records only: the anonymous ones never got a node
+semi join identity.person_records p on p.node_id = n.node_id
+where n.id_value is not null
