@@ -1,0 +1,140 @@
+"""Google Play Console reviews (``reviews_<package>_YYYYMM.csv``): UTF-16LE with a BOM, one row per review.
+
+Columns are found by name; older files omit some (Review Link, Review Title, Device, the
+millis columns). The review id is the ``reviewId`` parameter of Review Link (URL-decoded;
+older links carry it after ``#``); without a link it is a hash of the review's fixed facts,
+so re-exported reviews still deduplicate. Reviews are anonymous.
+
+Rejected: a row whose field count differs from the header's; a submit time that is missing
+or unreadable (the millis column is preferred, the text column is the fallback); a Star
+Rating outside 1..5.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
+from connectors.decoding import CsvLayout, iter_csv, map_header, open_text
+from connectors.values import content_hash, is_excel_mangled, parse_epoch, parse_int, parse_timestamp, rating
+from models.config import CxpConfig
+from models.raw.google_play import GooglePlayReview
+
+ENTITY = "reviews"
+
+# raw field -> header names used by the Play Console over the years.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "package_name": ("Package Name",),
+    "app_version_code": ("App Version Code",),
+    "app_version_name": ("App Version Name",),
+    "reviewer_language": ("Reviewer Language", "Language"),
+    "device": ("Device",),
+    "review_submit_date_and_time": ("Review Submit Date and Time", "Review Submit Date"),
+    "review_submit_millis_since_epoch": ("Review Submit Millis Since Epoch", "Review Submit Millis"),
+    "review_last_update_date_and_time": ("Review Last Update Date and Time", "Review Last Update Date"),
+    "review_last_update_millis_since_epoch": ("Review Last Update Millis Since Epoch", "Review Last Update Millis"),
+    "star_rating": ("Star Rating", "Rating"),
+    "review_title": ("Review Title",),
+    "review_text": ("Review Text",),
+    "developer_reply_date_and_time": ("Developer Reply Date and Time", "Developer Reply Date"),
+    "developer_reply_millis_since_epoch": ("Developer Reply Millis Since Epoch", "Developer Reply Millis"),
+    "developer_reply_text": ("Developer Reply Text",),
+    "review_link": ("Review Link", "Review URL"),
+}
+SUBMIT = "review_submit_date_and_time"
+SUBMIT_MILLIS = "review_submit_millis_since_epoch"
+SECONDARY_TIMES = ("review_last_update_date_and_time", "developer_reply_date_and_time")
+HEADER_NAMES = {field: names[0] for field, names in COLUMNS.items()}  # for reasons a person recognises
+_REVIEW_ID = re.compile(r"[?&#;]reviewid=([^&#]+)", re.IGNORECASE)
+
+
+def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    with open_text(path) as stream:
+        headers, rows = iter_csv(stream)
+        layout = map_header(headers[0], COLUMNS)
+        if not (layout.has("star_rating") and (layout.has(SUBMIT) or layout.has(SUBMIT_MILLIS))):
+            raise UnreadableFile(
+                "unknown layout: a Google Play reviews export has Star Rating and Review Submit Date and Time "
+                f"(or its Millis Since Epoch) columns; this header has {', '.join(layout.header[:12])}"
+            )
+        yield from chunked(_records(layout, rows), config.chunk_size)
+
+
+def _records(layout: CsvLayout, rows) -> Iterator[tuple[str, dict] | Reject]:
+    keep_extras = bool(layout.unknown)
+    for row in rows:
+        error = row.error or layout.width_error(row.fields)
+        if error:
+            yield Reject(ENTITY, row.row, error, row.text)
+            continue
+        record = layout.values(row.fields)  # sparse: a blank cell is absent and loads as NULL
+        try:
+            record[SUBMIT], record[SUBMIT_MILLIS] = _instant(record, SUBMIT, required=True)
+            for field in SECONDARY_TIMES:
+                record[field], record[_millis(field)] = _instant(record, field, required=False)
+            record["star_rating"] = rating(record.get("star_rating"), 1, 5, "Star Rating")
+        except ValueError as exc:
+            yield Reject(ENTITY, row.row, str(exc), row.text)
+            continue
+        review_id = _review_id(record.get("review_link"))
+        record["review_id_is_hash"] = review_id is None
+        record["review_id"] = review_id or content_hash(
+            record.get("package_name"), record[SUBMIT].replace(microsecond=0).isoformat(),
+            record.get("device"), record.get("reviewer_language"),
+        )
+        record["_source_row"] = row.row
+        if keep_extras:
+            record["extra_json"] = layout.extras(row.fields)
+        yield ENTITY, record
+
+
+def _millis(field: str) -> str:
+    return field.replace("_date_and_time", "_millis_since_epoch")
+
+
+def _instant(record: dict, field: str, required: bool):
+    """(UTC time, millis) of one instant: the millis column when readable, else the text column.
+
+    Moves the text to ``<field>_text``. Raises ValueError (a reject reason) only for a required instant.
+    """
+    text = record.pop(field, None)
+    millis_text = record.get(_millis(field))
+    record[field + "_text"] = text
+    millis = moment = None
+    problem = None
+    if millis_text is not None:
+        try:
+            if is_excel_mangled(millis_text):  # 1.73083E+12 has lost its last digits: hours off
+                raise ValueError(f"{millis_text!r} was mangled by a spreadsheet")
+            millis = parse_int(millis_text)
+            moment = parse_epoch(millis, "ms")
+        except ValueError as exc:
+            millis = None
+            problem = f"{HEADER_NAMES[_millis(field)]} {exc}"
+    if moment is None and text is not None:
+        try:
+            moment = parse_timestamp(text)
+        except ValueError as exc:
+            problem = f"{HEADER_NAMES[field]} {exc}"
+    if moment is None and required:
+        raise ValueError(problem or f"{HEADER_NAMES[field]} is missing")
+    return moment, millis
+
+
+def _review_id(link: str | None) -> str | None:
+    if not link:
+        return None
+    found = _REVIEW_ID.search(link)
+    return unquote(found.group(1)).strip() or None if found else None
+
+
+CONNECTOR = Connector(
+    name="google_play",
+    source="google_play",
+    patterns=("reviews_*.csv", "reviews_*.csv.gz"),
+    entities={ENTITY: GooglePlayReview},
+    read=read,
+    description="Google Play Console monthly reviews export (UTF-16 CSV)",
+)
