@@ -9,7 +9,6 @@
 The sensor and the schedule start switched off (turn them on in the UI's Automation page);
 publishing is on, so runs launched from the UI reach analysts without any setup.
 """
-from __future__ import annotations
 
 import hashlib
 import json

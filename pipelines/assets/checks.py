@@ -11,7 +11,6 @@ customer ids) are blocking: downstream assets do not run and the run fails, so n
 half-wrong is published. Stale or unreadable export files only warn. A declaration naming a
 table that has no SQL model yet makes no check, so Definitions always load.
 """
-from __future__ import annotations
 
 import datetime as dt
 import os
@@ -247,21 +246,22 @@ def conservation_result(con: duckdb.DuckDBPyConnection, connector: Connector) ->
                             description=description, metadata=metadata)
 
 
-def readable_files_result(con: duckdb.DuckDBPyConnection, connector: Connector) -> AssetCheckResult:
-    """Files whose every load attempt failed (an unreadable file is retried on each run)."""
-    failed = con.execute(
+def readable_files_result(con: duckdb.DuckDBPyConnection, connector: Connector, exports_dir: Path) -> AssetCheckResult:
+    """Export files still in the folder whose latest load attempt failed (they are retried each run)."""
+    attempts = con.execute(
         """
-        select source_file, arg_max(error, loaded_at) as error, count(*) as attempts
+        select source_file, arg_max(error, loaded_at) as error, count(*) filter (where status = 'failed') as failed_attempts
         from audit.loads where connector = ?
-        group by sha256, source_file
-        having bool_and(status = 'failed')
+        group by source_file
+        having arg_max(status, loaded_at) = 'failed'
         order by source_file
         """,
         [connector.name],
     ).fetchall()
+    failed = [row for row in attempts if (Path(exports_dir) / row[0]).exists()]
     metadata = {"unreadable_files": MetadataValue.int(len(failed))}
     if failed:
-        metadata["files"] = MetadataValue.md(markdown_table(["file", "error", "attempts"], failed[:20], max_width=100))
+        metadata["files"] = MetadataValue.md(markdown_table(["file", "error", "failed attempts"], failed[:20], max_width=100))
     return AssetCheckResult(
         check_name=READABLE_FILES,
         passed=not failed,
@@ -305,8 +305,8 @@ def exports_fresh_result(connector: Connector, exports_dir: Path, max_age_days: 
             "files": MetadataValue.int(len(files)),
             "newest_file": MetadataValue.path(str(newest)),
             "newest_file_modified_at": MetadataValue.timestamp(dt.datetime.fromtimestamp(mtime, dt.timezone.utc)),
-            "age_days": MetadataValue.float(round(age_days, 2)),
-            "max_age_days": MetadataValue.float(max_age_days),
+            "age_days": MetadataValue.float(float(round(age_days, 2))),
+            "max_age_days": MetadataValue.float(float(max_age_days)),
         },
     )
 
@@ -332,7 +332,11 @@ def for_asset(result: AssetCheckResult, asset_key: AssetKey) -> AssetCheckResult
 
 def evaluate_raw_checks(con: duckdb.DuckDBPyConnection, connector: Connector, exports_dir: Path) -> list[AssetCheckResult]:
     """Connector-wide results (a file feeds every entity of its connector), without asset keys."""
-    return [conservation_result(con, connector), readable_files_result(con, connector), exports_fresh_result(connector, exports_dir)]
+    return [
+        conservation_result(con, connector),
+        readable_files_result(con, connector, exports_dir),
+        exports_fresh_result(connector, exports_dir),
+    ]
 
 
 # ---------------------------------------------------------------------------- references

@@ -38,6 +38,12 @@ def make_sample_exports(samples_dir: Path, exports: Path, connectors: tuple[str,
 
 
 @pytest.fixture
+def all_sample_exports(tmp_path, samples_dir) -> Path:
+    """Every connector present, each with its sample file."""
+    return make_sample_exports(samples_dir, tmp_path / "exports")
+
+
+@pytest.fixture
 def facebook_exports(tmp_path, samples_dir) -> Path:
     return make_sample_exports(samples_dir, tmp_path / "exports", ("facebook",))
 
