@@ -50,6 +50,8 @@ UNKNOWN_LAYOUT = "unknown layout: expected a JSON list of Delighted survey respo
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
         document, document_text, error = load_json_document(stream)
+    if error and not document_text.strip():
+        return  # an empty file holds no records
     if error:
         if _is_json_lines(document_text):
             yield from chunked(_json_lines_records(document_text), config.chunk_size)
@@ -80,7 +82,7 @@ def _looks_like_response(value) -> bool:
 
 
 def _is_json_lines(document_text: str) -> bool:
-    first = next((line for line in document_text.splitlines() if line.strip()), "")
+    first = next((line for line in io.StringIO(document_text) if line.strip()), "")
     try:
         return _looks_like_response(_unwrapped(orjson.loads(first)))
     except orjson.JSONDecodeError:

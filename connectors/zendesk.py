@@ -43,6 +43,8 @@ DURATIONS = (
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
         page, page_text, error = load_json_document(stream)
+    if error and not page_text.strip():
+        return  # an empty file holds no records
     if error:
         if _is_json_lines(page_text):
             yield from chunked(_json_lines_records(page_text), config.chunk_size)
@@ -51,7 +53,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         return
     if isinstance(page, dict) and _is_page(page):
         records = _page_records(page, itertools.count(1))
-    elif isinstance(page, list) and page and _bare_entity(page[0]) is not None:
+    elif isinstance(page, list) and (not page or _bare_entity(page[0]) is not None):
         records = _bare_records(page, itertools.count(1))
     else:
         raise UnreadableFile(UNKNOWN_LAYOUT)
@@ -79,7 +81,7 @@ def _bare_entity(value) -> str | None:
 
 def _is_json_lines(page_text: str) -> bool:
     """A document that fails to parse whole but whose first line is a complete object is JSON lines."""
-    first = next((line for line in page_text.splitlines() if line.strip()), "")
+    first = next((line for line in io.StringIO(page_text) if line.strip()), "")
     try:
         value = orjson.loads(first)
     except orjson.JSONDecodeError:

@@ -112,6 +112,13 @@ def test_a_list_cut_off_is_one_reject_and_other_json_is_unreadable(read, tmp_pat
         list(delighted.read(other, None))
 
 
+@pytest.mark.parametrize("content", ["[]", '{"responses": []}', "", "\n"])
+def test_empty_lists_and_files_read_as_nothing(read, tmp_path, content):
+    path = tmp_path / "empty.json"
+    path.write_text(content)
+    assert read(delighted, path).total == 0
+
+
 @pytest.mark.parametrize(
     ("survey_type", "score", "outcome"),
     [

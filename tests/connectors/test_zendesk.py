@@ -133,8 +133,27 @@ def test_gzip_page_and_single_object_responses(read, tmp_path, samples_dir):
     assert [(m["ticket_id"], m["replies"]) for m in result.rows("metric_sets")] == [("7", 1)]
 
 
-def test_an_empty_last_page_reads_as_nothing(read, tmp_path):
+@pytest.mark.parametrize(
+    "content",
+    ['{"tickets": [], "users": [], "metric_sets": [], "after_cursor": null, "end_of_stream": true}', "[]", "", "  \n"],
+    ids=["empty last page", "empty list", "empty file", "blank file"],
+)
+def test_empty_pages_and_files_read_as_nothing(read, tmp_path, content):
     path = tmp_path / "last.json"
-    path.write_text(json.dumps({"tickets": [], "users": [], "metric_sets": [], "after_cursor": None, "end_of_stream": True}))
+    path.write_text(content)
+    assert read(zendesk, path).total == 0
+
+
+def test_bare_list_of_tickets_and_users(read, tmp_path):
+    path = tmp_path / "dump.json"
+    path.write_text(json.dumps([
+        {"id": 1, "via": {"channel": "web"}, "created_at": "2024-11-01T00:00:00Z"},
+        {"id": 2, "role": "end-user", "email": "a@example.com"},
+        {"ticket_id": 1, "replies": 2},
+        {"hello": "world"},
+    ]))
     result = read(zendesk, path)
-    assert result.total == 0
+    assert [(e, r["_source_row"]) for e in ("tickets", "users", "metric_sets") for r in result.rows(e)] == [
+        ("tickets", 1), ("users", 2), ("metric_sets", 3),
+    ]
+    assert [(r.source_row, r.reason) for r in result.rejects] == [(4, "record 4 is not a Zendesk ticket, user or metric set")]
