@@ -86,9 +86,11 @@ def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[
         if segment.error:
             broken = Reject(ENTITY, next(rows), segment.error, segment.text)
             continue
-        # A JSON array of CTRs (an API dump rather than Firehose): each element is a record.
-        for value in segment.value if isinstance(segment.value, list) else [segment.value]:
-            yield _contact(value, next(rows))
+        if isinstance(segment.value, list):  # a JSON array of CTRs (an API dump): each element is a record
+            for value in segment.value:
+                yield _contact(value, next(rows), json_text(value))
+        else:
+            yield _contact(segment.value, next(rows), segment.text)
     if broken:
         yield Reject(ENTITY, broken.source_row, f"{truncated}; {broken.reason}", broken.record) if truncated else broken
     elif truncated:
@@ -96,8 +98,7 @@ def _records(segments: Iterator[JsonRecord], truncated: str | None) -> Iterator[
         yield Reject(ENTITY, next(rows), f"{truncated}: records after the last complete one may be lost", "")
 
 
-def _contact(value, row: int) -> tuple[str, dict] | Reject:
-    original = json_text(value)
+def _contact(value, row: int, original: str) -> tuple[str, dict] | Reject:
     if not isinstance(value, dict):
         return Reject(ENTITY, row, f"record {row} is not a JSON object", original)
     ctr = _keyed(value)
