@@ -30,7 +30,10 @@ renamed as (
         cxp_phone(person_phone_number, null) as phone,
         person_phone_number as phone_raw,
         -- survey
-        survey_kind as survey_type,
+        -- nps/csat/ces; NULL for survey types outside the contract's scales (enps, thumbs, pmf):
+        -- their score is kept but no metric reads it
+        case when survey_kind in ('nps', 'csat', 'ces') then survey_kind end as survey_type,
+        survey_type as survey_type_raw,
         score,
         comment,
         tags,

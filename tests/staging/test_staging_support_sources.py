@@ -273,9 +273,10 @@ def test_delighted_responses_latest_validated_and_canonical(delighted):
     )
     assert {r: (row["survey_type"], row["score"]) for r, row in responses.items()} == {
         "77001": ("nps", 9), "77002": ("csat", 2), "90001": ("nps", 10), "90002": ("csat", 4),
-        "90003": ("nps", 6), "90006": ("ces", 7), "90010": ("csat", 5), "90013": ("thumbs", 1),
+        "90003": ("nps", 6), "90006": ("ces", 7), "90010": ("csat", 5), "90013": (None, 1),
         "91001": ("ces", 2), "91003": ("csat", 5),
     }
+    assert [(responses[r]["survey_type_raw"]) for r in ("90003", "90010", "90013")] == [None, "five_star", "thumbs"]
     # the first load of 90001 carried the person object; the update only the id
     first = con.execute("select person_email, person_phone_number from raw.delighted__responses where id = '90001' order by updated_at").fetchall()
     assert first == [("Ann.Lee@Example.com", "+15125550143"), (None, None)]
