@@ -73,7 +73,7 @@ def test_one_corrupt_object_in_the_middle_is_quarantined_and_the_others_load(rea
     assert len(result.rejects) == 1
     reject = result.rejects[0]
     assert reject.source_row == 2
-    assert reject.reason.startswith("invalid JSON at byte") and reject.reason.endswith("Expecting ',' delimiter")
+    assert reject.reason.startswith("invalid JSON") and reject.reason.endswith("Expecting ',' delimiter")
     assert reject.record == '{"ContactId": "c-002", "Channel": "VOICE", "InitiationTimestamp": "2024-11-06T15:20:00Z" "Agent": null}'
     c001 = result.rows("contacts")[0]
     assert (c001["order_ref"], c001["customer_ref"]) == ("2050", "8123456700077")  # "#2050" as the order number

@@ -104,7 +104,7 @@ def test_a_page_cut_off_mid_write_is_one_reject(read, fixtures_dir):
     assert len(result.rejects) == 1
     reject = result.rejects[0]
     assert (reject.entity, reject.source_row) == ("tickets", 1)
-    assert reject.reason == "invalid JSON at byte 400: unexpected end of data"
+    assert reject.reason.startswith("invalid JSON") and reject.reason.endswith("unexpected end of data")  # wording: decoding.py
     assert reject.record == path.read_text()
 
 
