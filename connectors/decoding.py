@@ -173,51 +173,95 @@ class JsonRecord:
     error: str | None = None
 
 
+# Reading a compressed stream fails with these when it is cut short or corrupt (BadZipFile:
+# a zip member's CRC does not match).
+_STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile, OSError)
+
+
 def iter_json_lines(stream: IO[str]) -> Iterator[JsonRecord]:
     """One JSON value per line; a line that does not parse becomes a JsonRecord with an error.
 
     A gzip stream that ends early yields one last error record for the partial tail.
+    Records are numbered without blank lines; reasons name the physical line.
     """
     number = 0
-    offset = 0
+    line_number = 0
     while True:
         try:
             line = stream.readline()
-        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        except _STREAM_ERRORS as exc:
             number += 1
-            yield JsonRecord(number, "", None, f"compressed stream is truncated or corrupt after line {number - 1} ({exc})")
+            yield JsonRecord(number, "", None, f"compressed stream is truncated or corrupt after line {line_number} ({exc})")
             return
         if not line:
             return
-        start = offset
-        offset += len(line)
+        line_number += 1
         stripped = line.strip()
         if not stripped:
             continue
         number += 1
         try:
-            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], orjson.loads(stripped))
+            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], loads(stripped))
         except orjson.JSONDecodeError as exc:
-            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {number} (character {start + _error_pos(exc)}): {exc.msg}")
+            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {line_number} (column {_error_pos(exc) + 1}): {exc.msg}")
 
 
 def _error_pos(exc: json.JSONDecodeError) -> int:
     return getattr(exc, "pos", 0) or 0
 
 
+# A JSON string escape, with an escaped backslash matched as a unit so ``\\ud800`` (a
+# literal backslash, then text) is never read as an escape.
+_ESCAPE = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _replace_lone_surrogate(match: re.Match) -> str:
+    escape = match.group()
+    return escape if escape == "\\\\" or len(escape) == 12 else "\\ufffd"
+
+
+def loads(text: str):
+    """orjson.loads, except that a lone UTF-16 surrogate escape (an emoji cut in half by a
+    client: valid JSON that orjson refuses) becomes U+FFFD instead of losing the record."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        repaired = _ESCAPE.sub(_replace_lone_surrogate, text) if "\\u" in text else text
+        if repaired != text:
+            try:
+                return orjson.loads(repaired)
+            except orjson.JSONDecodeError:
+                pass
+        raise error
+
+
 def load_json_document(stream: IO[str]) -> tuple[Any, str, str | None]:
     """A whole-file JSON document (an API page or a list). Returns (value, text, error)."""
     try:
         text = stream.read()
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+    except _STREAM_ERRORS as exc:
         raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
     try:
-        return orjson.loads(text), text, None
+        return loads(text), text, None
     except orjson.JSONDecodeError as exc:
         return None, text, f"invalid JSON at byte {_error_pos(exc)}: {exc.msg}"
 
 
 _NEXT_OBJECT = re.compile(r"\}\s*\{")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    """The stdlib decoder keeps a lone surrogate escape as an unpaired code point, which no
+    UTF-8 writer (Arrow, orjson) accepts: it becomes U+FFFD, as in ``loads``."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def iter_concatenated_json(text: str) -> Iterator[JsonRecord]:
@@ -236,6 +280,8 @@ def iter_concatenated_json(text: str) -> Iterator[JsonRecord]:
         number += 1
         try:
             value, end = decoder.raw_decode(text, pos)
+            if _SURROGATE_ESCAPE.search(text, pos, end):
+                value = _without_lone_surrogates(value)
             yield JsonRecord(number, text[pos:end][:MAX_RECORD_TEXT], value)
             pos = end
         except json.JSONDecodeError as exc:
@@ -253,7 +299,7 @@ def iter_zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[st
         raise UnreadableFile(f"not a readable zip archive ({exc})") from None
     with archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if info.is_dir() or not info.filename.lower().endswith(suffixes):
+            if info.is_dir() or not info.filename.lower().endswith(suffixes) or _is_macos_metadata(info.filename):
                 continue
             try:
                 member = archive.open(info)
@@ -263,6 +309,11 @@ def iter_zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[st
             member.close()
             member = archive.open(info)
             yield info.filename, (gzip.GzipFile(fileobj=member) if head == GZIP_MAGIC else member)  # type: ignore[misc]
+
+
+def _is_macos_metadata(name: str) -> bool:
+    """Archives made by macOS Finder carry ``__MACOSX/`` and ``._name`` resource forks beside each file: not data."""
+    return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1].startswith("._")
 
 
 def is_zip(path: Path) -> bool:

@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import functools
 import json
+import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -86,14 +87,18 @@ def parse_int(value) -> int | None:
 
 def parse_float(value) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    value = text(value)
-    if value is None:
-        return None
-    try:
-        return float(value.replace(",", ""))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
+        number = float(value)
+    else:
+        value = text(value)
+        if value is None:
+            return None
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):  # "NaN" and "inf" parse as floats but are no measurement
+        raise ValueError(f"{value!r} is not a number")
+    return number
 
 
 def parse_decimal(value) -> decimal.Decimal | None:
@@ -180,6 +185,8 @@ def parse_epoch(value, unit: str | None = None) -> dt.datetime | None:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{value!r} is not a Unix time") from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a Unix time")
     if unit is None:
         magnitude = abs(number)
         unit = "s" if magnitude < 1e11 else "ms" if magnitude < 1e14 else "us" if magnitude < 1e17 else "ns"
