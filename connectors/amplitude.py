@@ -19,7 +19,7 @@ import orjson
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
 from connectors.decoding import JsonRecord, is_zip, iter_json_lines, iter_zip_members, load_json_document, open_bytes, text_stream
 from connectors.event_properties import order_and_revenue
-from connectors.values import parse_epoch, parse_int, parse_timestamp, text
+from connectors.values import json_text, parse_int, parse_moment, text
 from models.config import CxpConfig
 from models.raw.amplitude import AmplitudeEvent
 
@@ -78,7 +78,7 @@ def _member_items(member: str | None, stream, rows_before: int) -> Iterator[dict
                 continue
             event = record.value
             if event.__class__ is not dict:
-                yield Reject(ENTITY, row, f"{where}record {record.row} is not a JSON object", record.text or _dump(event))
+                yield Reject(ENTITY, row, f"{where}record {record.row} is not a JSON object", record.text or json_text(event))
                 continue
             problem = None
             try:
@@ -88,7 +88,7 @@ def _member_items(member: str | None, stream, rows_before: int) -> Iterator[dict
             if problem is None:
                 yield item
             else:
-                yield Reject(ENTITY, row, where + problem, record.text or _dump(event))
+                yield Reject(ENTITY, row, where + problem, record.text or json_text(event))
 
 
 def _first_char(lines) -> str:
@@ -163,7 +163,7 @@ def _s(value) -> str | None:
     if isinstance(value, float) and abs(value) >= 2**53:
         return None
     if isinstance(value, (dict, list)):
-        return _dump(value)
+        return json_text(value)
     return text(value)
 
 
@@ -184,9 +184,9 @@ def _properties(value) -> tuple[dict | None, str | None]:
         try:
             decoded = orjson.loads(value)
         except orjson.JSONDecodeError:
-            return None, _dump(value)
+            return None, json_text(value)
         return (decoded, value) if isinstance(decoded, dict) else (None, value)
-    return (value if isinstance(value, dict) else None), _dump(value)
+    return (value if isinstance(value, dict) else None), json_text(value)
 
 
 def _email(user_properties: dict | None) -> str | None:
@@ -200,19 +200,14 @@ def _email(user_properties: dict | None) -> str | None:
 
 
 def _time(value) -> dt.datetime | None:
-    """Amplitude's zone-less UTC text; epoch numbers (ms) from hand-made files are read by magnitude."""
-    if isinstance(value, str):
-        try:  # fast path for the format Amplitude always writes
+    """Amplitude's zone-less UTC text (fast path: fromisoformat reads it as is), else values.parse_moment."""
+    if value.__class__ is str:
+        try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            stripped = value.strip()
-            return parse_epoch(stripped) if stripped.isdigit() else parse_timestamp(stripped)
+            return parse_moment(value)
         return moment if moment.tzinfo is None else moment.astimezone(_UTC).replace(tzinfo=None)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_epoch(value)
-    if value is None:
-        return None
-    raise ValueError(f"{_dump(value)} is not a date and time")
+    return parse_moment(value)
 
 
 def _optional_time(value) -> dt.datetime | None:
@@ -222,8 +217,6 @@ def _optional_time(value) -> dt.datetime | None:
         return None  # only event_time decides whether the event can be trusted
 
 
-def _dump(value) -> str:
-    return orjson.dumps(value).decode()
 
 
 CONNECTOR = Connector(

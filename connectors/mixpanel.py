@@ -13,12 +13,10 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
-
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
 from connectors.decoding import iter_json_lines, open_text
 from connectors.event_properties import order_and_revenue
-from connectors.values import parse_epoch, parse_int, parse_timestamp, text
+from connectors.values import json_text, parse_int, parse_moment, text
 from models.config import CxpConfig
 from models.raw.mixpanel import MixpanelEvent
 
@@ -92,26 +90,19 @@ def _event(event, row: int) -> dict:
         "mp_processing_time_ms": processed_ms,
         "revenue": revenue,
         "order_ref": order_ref,
-        "properties": orjson.dumps(properties).decode(),
+        "properties": json_text(properties),
     }
 
 
 def _time(value) -> dt.datetime:
     """properties.time: Unix seconds, or ms (``time_in_ms``), told apart by magnitude, which
     also survives a file whose flag and values disagree; ISO text from converted files."""
-    if value is None or (value.__class__ is str and not value.strip()):
-        raise ValueError("properties.time is missing")
-    if isinstance(value, (bool, dict, list)):
-        raise ValueError(f"properties.time is {_kind(value)}, not a Unix time")
     try:
-        moment = parse_epoch(value)
+        moment = parse_moment(value)
     except ValueError as exc:
-        if value.__class__ is not str:
-            raise ValueError(f"properties.time {exc}") from None
-        try:
-            return parse_timestamp(value)
-        except ValueError:
-            raise ValueError(f"properties.time {value!r} is neither a Unix time nor a date and time") from None
+        raise ValueError(f"properties.time {exc}") from None
+    if moment is None:
+        raise ValueError("properties.time is missing")
     if moment == _EPOCH:
         raise ValueError("properties.time is 0 (not set)")
     return moment
@@ -128,7 +119,7 @@ def _s(value) -> str | None:
     if isinstance(value, float) and abs(value) >= 2**53:
         return None
     if isinstance(value, (dict, list)):
-        return orjson.dumps(value).decode()
+        return json_text(value)
     return text(value)
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
-
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import parse_int, parse_timestamp, text
+from connectors.values import json_text, parse_int, parse_timestamp, text
 from models.config import CxpConfig
 from models.raw.twitter import Tweet
 
@@ -107,7 +105,7 @@ def _users(includes) -> dict[str, dict]:
 
 
 def _tweet(tweet, row: int, users: dict[str, dict]) -> tuple[str, dict] | Reject:
-    original = orjson.dumps(tweet).decode()
+    original = json_text(tweet)
     if not isinstance(tweet, dict):
         return Reject(ENTITY, row, f"tweet {row} is not a JSON object", original)
     tweet_id = _id(tweet.get("id"))
