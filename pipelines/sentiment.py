@@ -40,13 +40,12 @@ TEXT_SOURCES: list[tuple[str, tuple[str, ...]]] = [
     ("staging.stg_qualtrics__responses", ("comment",)),
 ]
 
-DDL = f"""
-create table if not exists {TABLE} (
-    text_hash varchar not null,   -- md5 of the text (the text itself is not kept)
-    sentiment double not null,    -- VADER compound score, -1 (negative) .. 1 (positive)
-    model varchar not null        -- vaderSentiment version that scored it
-)
-"""
+COLUMN_DESCRIPTIONS = {
+    "text_hash": "md5 of the text, as interactions.sql computes it (the text itself is not kept)",
+    "sentiment": "VADER compound score, -1 (most negative) .. 1 (most positive)",
+    "model": "vaderSentiment version that scored the text",
+}
+DDL = f"create table if not exists {TABLE} (text_hash varchar not null, sentiment double not null, model varchar not null)"
 
 
 @dataclass

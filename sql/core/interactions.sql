@@ -572,6 +572,15 @@ resolved as (
     select
         c.*,
         case when c.is_checkout_event then 'purchase' else c.stage end as touch_stage,
+        c.is_checkout_event and coalesce(regexp_matches(lower(c.event_name), 'fail|error|declin|denied|reject'), false)
+            as checkout_failed,
+        c.is_checkout_event
+            and not coalesce(regexp_matches(lower(c.event_name), 'fail|error|declin|denied|reject'), false)
+            and coalesce(regexp_matches(lower(c.event_name), 'complet|success|placed|purchased|submitted|^purchase$'), false)
+            as checkout_succeeded,
+        case when not c.is_abandoned then
+            coalesce(c.talk_seconds, 0) + coalesce(c.hold_seconds, 0) + coalesce(c.after_contact_work_seconds, 0)
+        end as handled_seconds,
         m.customer_id,
         ts.sentiment as text_sentiment,
         rs.sentiment as comment_sentiment
@@ -619,12 +628,8 @@ select
     is_refunded,                        -- order refunded in full or in part
     is_cancelled,                       -- order cancelled or voided
     is_checkout_event,                  -- app event of the checkout (counted under purchase:app)
-    is_checkout_event and coalesce(regexp_matches(lower(event_name), 'fail|error|declin|denied|reject'), false)
-        as is_checkout_failure,         -- checkout event reporting a failure (declined card, error)
-    is_checkout_event
-        and not coalesce(regexp_matches(lower(event_name), 'fail|error|declin|denied|reject'), false)
-        and coalesce(regexp_matches(lower(event_name), 'complet|success|placed|purchased|submitted|^purchase$'), false)
-        as is_checkout_success,         -- checkout event reporting a completed purchase
+    checkout_failed as is_checkout_failure, -- checkout event reporting a failure (declined card, error)
+    checkout_succeeded as is_checkout_success, -- checkout event reporting a completed purchase
     -- ===== support =====
     status,                             -- Zendesk ticket status; Connect: handled or abandoned
     is_solved,                          -- the company marks it solved: ticket solved/closed, contact handled by an agent
@@ -640,8 +645,7 @@ select
     talk_seconds,                       -- agent interaction seconds
     hold_seconds,                       -- customer hold seconds
     after_contact_work_seconds,         -- after-contact work seconds
-    case when not is_abandoned then coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(after_contact_work_seconds, 0) end
-        as handle_seconds,              -- talk + hold + after-contact work of a handled contact (AHT's numerator)
+    handled_seconds as handle_seconds,  -- talk + hold + after-contact work of a handled contact (AHT's numerator)
     is_abandoned,                       -- contact never connected to an agent
     answered_at,                        -- when the company answered: Google Play developer reply, Connect agent connection
     -- ===== repeat contacts: the next support contact of the same customer on any channel =====

@@ -1,0 +1,150 @@
+"""Parquet for BI tools: every core and marts table under ``<warehouse>/parquet/<schema>/<table>/``.
+
+A table with a time column (``TIME_COLUMNS``) is Hive-partitioned by month
+(``month=2024-11/data_0.parquet``; rows whose time is NULL, such as the ``all`` grain of
+a metrics table, go to ``month=all``); any other table is one ``data.parquet``. pyarrow
+(``partitioning="hive"``), DuckDB (``read_parquet('.../**/*.parquet')``, Hive
+partitioning detected), pandas and Spark read them without settings.
+
+Each table is written to a hidden temporary directory beside its final place and swapped
+in with one atomic ``renameat2(RENAME_EXCHANGE)`` (Linux); where that call is missing,
+the old directory is renamed away first, so a reader may briefly find no table but never
+a half-written one. Tables that no longer exist in the warehouse lose their directory.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+EXPORTED_SCHEMAS = ("core", "marts")
+# The column that places a row in time, in order of preference.
+TIME_COLUMNS = ("occurred_at", "period_start")
+PARTITION = "month"
+NULL_PARTITION = "all"
+
+
+@dataclass
+class ExportedTable:
+    table: str
+    path: Path
+    rows: int
+    files: int
+    partitioned_by: str | None
+    seconds: float
+
+
+def exported_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[str]:
+    placeholders = ", ".join("?" for _ in schemas)
+    rows = con.execute(
+        f"""select table_schema || '.' || table_name from information_schema.tables
+            where table_schema in ({placeholders}) and table_type = 'BASE TABLE' order by 1""",
+        list(schemas),
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def time_column(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    schema, name = table.split(".")
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    )
+    if PARTITION in types:  # the partition column would shadow a real one
+        return None
+    for column in TIME_COLUMNS:
+        if column in types and types[column].upper().startswith(("TIMESTAMP", "DATE")):
+            return column
+    return None
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> ExportedTable:
+    """Write one table to ``target`` (a directory), replacing what is there atomically."""
+    started = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+        column = time_column(con, table) if rows else None
+        if column:
+            con.execute(
+                f"""copy (select *, coalesce(strftime({column}, '%Y-%m'), '{NULL_PARTITION}') as {PARTITION} from {table})
+                    to {_sql_path(staging)} (format parquet, compression zstd, partition_by ({PARTITION}), overwrite_or_ignore true)"""
+            )
+        else:
+            con.execute(f"copy {table} to {_sql_path(staging / 'data.parquet')} (format parquet, compression zstd)")
+        files = sum(1 for _ in staging.rglob("*.parquet"))
+        _swap_in(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return ExportedTable(table, target, rows, files, column, time.perf_counter() - started)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the call is unavailable."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put ``staging`` at ``target``; the previous contents end up at ``staging`` (then deleted)."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        return
+    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
+    os.rename(target, retired)
+    os.rename(staging, target)
+    os.rename(retired, staging)
+
+
+def remove_stale(root: Path, tables: list[str], schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[Path]:
+    """Delete table directories (and leftover temporary ones) whose table is gone."""
+    keep = {root / schema / name for schema, name in (t.split(".") for t in tables)}
+    removed = []
+    for schema in schemas:
+        folder = root / schema
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.is_dir() and path not in keep:
+                shutil.rmtree(path)
+                removed.append(path)
+    return removed
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, root: Path, tables: list[str] | None = None) -> list[ExportedTable]:
+    """Export every core and marts table (or the named ones) under ``root``."""
+    everything = exported_tables(con)
+    chosen = everything if tables is None else tables
+    exported = [write_table(con, table, root.joinpath(*table.split("."))) for table in chosen]
+    if tables is None:
+        remove_stale(root, everything)
+    return exported
