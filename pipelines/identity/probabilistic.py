@@ -131,10 +131,13 @@ def clean_profiles(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if column.startswith("extra_"):
             out[column] = _fold(frame[column])
+    # A column with one value everywhere cannot tell records apart (and EM cannot learn
+    # from it); in small inputs the priors still give its agreement meaning.
+    fewest = 1 if len(out) < SMALL_INPUT else 2
     for column in list(out.columns):
         if column in ("unique_id", "source_dataset"):
             continue
-        if out[column].nunique(dropna=True) < 2:
+        if out[column].nunique(dropna=True) < fewest:
             out = out.drop(columns=column)
     return out
 
@@ -212,18 +215,23 @@ def _kind(column: str, values: pd.Series) -> str:
     return "text"
 
 
-def _comparisons(profiles: pd.DataFrame, small: bool) -> list:
+def _comparisons(profiles: pd.DataFrame, small: bool) -> tuple[list, dict[str, int]]:
+    """The Splink comparisons, and per column the lowest gamma that counts as strong
+    agreement: the exact level for codes, exact or nearly so for names and text."""
     import splink.comparison_library as cl
 
-    comparisons = []
+    comparisons, strong = [], {}
     for column in profiles.columns:
         if column in ("unique_id", "source_dataset"):
             continue
-        levels = _levels(column, _kind(column, profiles[column]), small)
+        kind = _kind(column, profiles[column])
+        levels = _levels(column, kind, small)
         if column in NAME_ROLES and not {"first_name", "last_name"} <= set(profiles.columns):
             levels = [lvl for lvl in levels if getattr(lvl, "label_for_charts", None) != "names swapped"]
         comparisons.append(cl.CustomComparison(levels, output_column_name=column))
-    return comparisons
+        top = len(levels) - 2  # gamma of the best level: levels minus the null and else levels
+        strong[column] = top if kind in ("code", "short") else top - 1
+    return comparisons, strong
 
 
 def _pair_count(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], link_mode: bool) -> int:
@@ -339,7 +347,7 @@ def predict_pairs(
     notes.append("blocking: " + "; ".join(f"{'+'.join(r)} ({n:,} pairs)" for r, n in rules))
 
     small = len(profiles) < SMALL_INPUT
-    comparisons = _comparisons(profiles, small)
+    comparisons, strong = _comparisons(profiles, small)
     settings = SettingsCreator(
         link_type="link_only" if link_mode else "dedupe_only",
         comparisons=comparisons,
@@ -381,7 +389,7 @@ def predict_pairs(
         _reset_untrained(linker, priors, notes)
 
     predictions = linker.inference.predict(threshold_match_probability=min(threshold, 0.5), warning_mode="never")
-    pairs = _scored_pairs(db_api, predictions.physical_name, compared, threshold, require_corroboration, require_first_name_agreement)
+    pairs = _scored_pairs(db_api, predictions.physical_name, strong, threshold, require_corroboration, require_first_name_agreement)
     model = linker.misc.save_model_to_json() if hasattr(linker.misc, "save_model_to_json") else {}
     return LinkageResult(pairs, model=model, notes=notes, seconds=time.perf_counter() - started)
 
@@ -420,16 +428,18 @@ def _train_m(linker, rules, notes) -> None:
 
 
 def _scored_pairs(
-    db_api, table: str, compared: list[str], threshold: float, require_corroboration: bool, require_first_name_agreement: bool
+    db_api, table: str, strong: dict[str, int], threshold: float, require_corroboration: bool, require_first_name_agreement: bool
 ) -> pd.DataFrame:
     """Pairs above threshold with the list of agreeing fields; namesakes filtered out.
 
     A field agrees when its comparison reached a level above 'else' (exact or fuzzy)."""
     columns = {row[0] for row in db_api._con.execute(f"describe {table}").fetchall()}
-    gammas = [c for c in compared if f"gamma_{c}" in columns]
+    gammas = [c for c in strong if f"gamma_{c}" in columns]
     # Highest gamma = exact; 0 = else; -1 = null. Agreement: any level above else.
     agreeing = "concat_ws('+', " + ", ".join(f"case when gamma_{c} > 0 then '{c}' end" for c in gammas) + ")"
-    corroborated = " or ".join(f"gamma_{c} > 0" for c in gammas if c in CORROBORATING or c.startswith("extra_")) or "true"
+    corroborated = " or ".join(
+        f"gamma_{c} >= {max(strong[c], 1)}" for c in gammas if c in CORROBORATING or c.startswith("extra_")
+    ) or "true"
     names_known = [c for c in gammas if c in NAME_ROLES]
     filter_sql = f"match_probability >= {threshold}"
     if require_corroboration and names_known:

@@ -77,8 +77,8 @@ def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
             best as (
                 select
                     cluster,
-                    first_value(first_name ignore nulls) over w as first_name,
-                    first_value(last_name ignore nulls) over w as last_name,
+                    first_value(first_name_key ignore nulls) over w as first_name,
+                    first_value(last_name_key ignore nulls) over w as last_name,
                     first_value(email_key ignore nulls) over w as email,
                     first_value(phone ignore nulls) over w as phone,
                     first_value(address ignore nulls) over w as address,

@@ -38,7 +38,7 @@ activity as (
         min(seen_first_at) as first_seen_at,
         max(seen_last_at) as last_seen_at,
         array_to_string(list_sort(list_distinct(list(source))), ',') as sources,
-        sum(n_records) as n_records,
+        cast(sum(n_records) as bigint) as n_records,
         bool_or(entity = 'customers' and source = 'shopify') as has_shop_account
     from members
     group by customer_id

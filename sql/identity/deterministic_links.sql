@@ -3,7 +3,7 @@
 -- holding the value (a star, not every pair: the same components, linear in size).
 -- tier orders the evidence for clustering, strongest first: 0 the same account (shop
 -- customer id, app account, Zendesk user, Delighted person, social author, external
--- id), 1 email, 2 phone, 3 device (anonymous app use joins the account later logged
+-- id), 1 email or national id (dedupe), 2 phone, 3 device (anonymous app use joins the account later logged
 -- in on the device), 4 an order number quoted in text or attributes (indirect).
 with usable as (
     select i.node_id, i.id_type, i.id_value, i.quoted, p.trust_rank
@@ -33,6 +33,7 @@ select
     r.id_value as evidence,
     case r.id_type
         when 'email' then 1
+        when 'national_id' then 1
         when 'phone' then 2
         when 'device' then 3
         when 'order' then 4
@@ -40,6 +41,7 @@ select
     end as tier,
     case r.id_type
         when 'email' then 0.99
+        when 'national_id' then 0.99
         when 'phone' then 0.97
         when 'device' then 0.9
         when 'order' then 0.9

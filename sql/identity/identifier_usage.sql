@@ -54,14 +54,14 @@ signatures as (
     -- distinct people-looking combinations per identifier value, to find conflicts
     select distinct id_type, id_value, first_name_key, last_name_key, email_key, phone
     from identifiers
-    where id_type in ('email', 'phone') and first_name_key is not null
+    where id_type in ('email', 'phone', 'national_id') and first_name_key is not null
 ),
 
 conflicts as (
     -- two records on one value whose first names cannot be the same person's
     -- (not equal, not a prefix or initial, more than a typo apart) and who differ in
     -- another strong detail: not the same email for a phone; a different surname or
-    -- phone for an email
+    -- phone for an email; a different surname for a national id
     select
         a.id_type,
         a.id_value,
@@ -77,6 +77,7 @@ conflicts as (
         and (
             (a.id_type = 'phone' and coalesce(a.email_key <> b.email_key, true))
             or (a.id_type = 'email' and (a.phone <> b.phone or levenshtein(a.last_name_key, b.last_name_key) > 2))
+            or (a.id_type = 'national_id' and levenshtein(a.last_name_key, b.last_name_key) > 2)
         )
     group by a.id_type, a.id_value
 )

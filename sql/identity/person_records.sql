@@ -305,39 +305,57 @@ records as (
 
 named as (
     -- first and last name for records that only have a full name ("Priya Raman",
-    -- "Raman, Priya"); comparison keys are lower-case without accents
+    -- "Raman, Priya")
     select
         *,
         case when strpos(full_name, ',') > 0
              then trim(split_part(full_name, ',', 2)) || ' ' || trim(split_part(full_name, ',', 1))
              else trim(full_name) end as display_name
     from records
+),
+
+split as (
+    select
+        * exclude (first_name, last_name),
+        coalesce(first_name, case when strpos(display_name, ' ') > 0 then split_part(display_name, ' ', 1) end) as first_name,
+        coalesce(last_name, case when strpos(display_name, ' ') > 0 then regexp_extract(display_name, '([^ ]+)$', 1) end) as last_name
+    from named
+),
+
+keyed as (
+    -- comparison keys: lower case, no accents, letters only; a first name by its formal form
+    select
+        *,
+        nullif(regexp_replace(lower(strip_accents(coalesce(first_name, display_name))), '[^a-z]', '', 'g'), '') as first_name_plain,
+        nullif(regexp_replace(lower(strip_accents(last_name)), '[^a-z]', '', 'g'), '') as last_name_key
+    from split
 )
 
 select
-    node_id,
-    source,
-    entity,
-    source_record_id,
-    trust_rank,
-    coalesce(first_name, case when strpos(display_name, ' ') > 0 then split_part(display_name, ' ', 1) end) as first_name,
-    coalesce(last_name, case when strpos(display_name, ' ') > 0 then regexp_extract(display_name, '([^ ]+)$', 1) end) as last_name,
-    nullif(display_name, '') as full_name,
-    nullif(lower(strip_accents(coalesce(first_name, split_part(display_name, ' ', 1)))), '') as first_name_key,
-    nullif(lower(strip_accents(coalesce(last_name, case when strpos(display_name, ' ') > 0 then regexp_extract(display_name, '([^ ]+)$', 1) end))), '') as last_name_key,
-    email,
-    cxp_email_key(email) as email_key,
-    phone,
-    company,
-    address,
-    postcode,
-    city,
-    state,
-    country,
-    seen_first_at,
-    seen_last_at,
-    n_records,
-    app_user_id,
-    app_device_id,
-    app_email
-from named
+    k.node_id,
+    k.source,
+    k.entity,
+    k.source_record_id,
+    k.trust_rank,
+    k.first_name,
+    k.last_name,
+    nullif(k.display_name, '') as full_name,
+    coalesce(v.formal_name, k.first_name_plain) as first_name_key,
+    k.last_name_key,
+    k.email,
+    cxp_email_key(k.email) as email_key,
+    k.phone,
+    k.company,
+    k.address,
+    k.postcode,
+    k.city,
+    k.state,
+    k.country,
+    k.seen_first_at,
+    k.seen_last_at,
+    k.n_records,
+    k.app_user_id,
+    k.app_device_id,
+    k.app_email
+from keyed k
+left join identity.name_variants v on v.nickname = k.first_name_plain
