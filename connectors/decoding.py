@@ -60,6 +60,7 @@ class _PeekableBytes(io.RawIOBase):
 
     def __init__(self, stream: IO[bytes], head: bytes):
         self._stream, self._head = stream, head
+        self._read = getattr(stream, "read1", stream.read)
 
     def readable(self) -> bool:
         return True
@@ -70,7 +71,9 @@ class _PeekableBytes(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        data = self._stream.read(len(buffer))
+        # read1: one read of the source. A gzip cut short raises EOFError on the read after its
+        # last good bytes; read() would gather several and lose them all with the error.
+        data = self._read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
