@@ -8,6 +8,7 @@ inline (``author: {...}``). A page with ``errors`` and no ``data`` is a valid em
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,24 +28,15 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     if error is None:
         pages = _pages(document)
         if pages is None:
-            raise UnreadableFile("unknown layout: expected an X API v2 page ({data: [tweets], includes, meta}) or a list of them")
+            problem = f" (the API answered: {document.get('title')}: {document.get('detail')})" if isinstance(document, dict) and "title" in document else ""
+            raise UnreadableFile(f"unknown layout: expected an X API v2 page ({{data: [tweets], includes, meta}}) or a list of them{problem}")
         yield from chunked(_tweets(pages), config.chunk_size)
         return
-    lines = list(iter_json_lines(_Lines(document_text)))
+    lines = list(iter_json_lines(io.StringIO(document_text)))  # StringIO splits on \n only, never inside a JSON string
     if len(lines) > 1 and any(line.error is None and _pages(line.value) for line in lines):
         yield from chunked(_tweets(_pages_per_line(lines)), config.chunk_size)
     else:  # one page that does not parse: nothing in it can be trusted
-        yield Chunk(rejects=[Reject(ENTITY, 1, f"page is not valid JSON: {error}", document_text)])
-
-
-class _Lines:
-    """The file's text as a line stream, for a second reading as JSON lines."""
-
-    def __init__(self, document: str):
-        self._lines = iter(document.splitlines(keepends=True))
-
-    def readline(self) -> str:
-        return next(self._lines, "")
+        yield Chunk(rejects=[Reject(ENTITY, 1, error, document_text)])
 
 
 def _pages(document) -> list | None:
@@ -74,10 +66,9 @@ def _pages_per_line(lines) -> Iterator[tuple[str, object]]:
 def _tweets(pages) -> Iterator[tuple[str, dict] | Reject]:
     row = 0
     for kind, page in pages:
-        if kind == "broken":
+        if kind == "broken":  # a line of a JSON-lines file: one reject for the page it held
             row += 1
-            reason = page.error or "line is neither an X API page nor a tweet"
-            yield Reject(ENTITY, row, f"page on line {page.row}: {reason}", page.text)
+            yield Reject(ENTITY, row, page.error or f"line {page.row} is neither an X API page nor a tweet", page.text)
             continue
         if kind == "page":
             tweets = page.get("data")

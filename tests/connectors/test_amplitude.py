@@ -1,0 +1,203 @@
+"""Amplitude Export API files: the shared sample, and a zip built from tests/fixtures/amplitude
+with every pitfall (``#`` in member names, a truncated gzip member, broken and id-less lines,
+unreadable times, nulls inside nested objects, macOS junk members)."""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from connectors import CONNECTORS
+from connectors.base import UnreadableFile
+
+amplitude = CONNECTORS["amplitude"]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amplitude"
+HOUR_18 = "412345/412345_2024-11-05_18#0.json.gz"
+HOUR_19 = "412345/412345_2024-11-05_19#0.json.gz"
+
+
+def gzip_bytes(text: str) -> bytes:
+    return gzip.compress(text.encode(), mtime=0)
+
+
+def truncated_gzip(text: str, complete_lines: int) -> bytes:
+    """A gzip of ``text`` cut off halfway through line ``complete_lines + 1``, as when an export
+    download dies; each line is flushed, so the lines before the cut are recoverable."""
+    compressor = zlib.compressobj(wbits=31)  # 31: with the gzip header
+    data = b""
+    lines = text.splitlines(keepends=True)
+    for line in lines[:complete_lines]:
+        data += compressor.compress(line.encode()) + compressor.flush(zlib.Z_FULL_FLUSH)
+    cut_line = compressor.compress(lines[complete_lines].encode()) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return data + cut_line[: len(cut_line) // 2]
+
+
+def export_zip(path: Path) -> Path:
+    """The pitfall export: hour 18 (bad lines of every kind), hour 19 (cut off in its third
+    event), and the resource forks macOS Finder adds when someone re-zips the export."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(HOUR_18, gzip_bytes((FIXTURES / "412345_2024-11-05_18#0.jsonl").read_text()))
+        archive.writestr(HOUR_19, truncated_gzip((FIXTURES / "412345_2024-11-05_19#0.jsonl").read_text(), 2))
+        archive.writestr("__MACOSX/412345/._412345_2024-11-05_18#0.json.gz", b"\x00\x05\x16\x07Mac OS X        junk")
+        archive.writestr("412345/README.txt", "not an export member")
+    return path
+
+
+@pytest.fixture
+def pitfalls(tmp_path, read):
+    return read(amplitude, export_zip(tmp_path / "412345.zip"))
+
+
+def test_sample_export_reads_exactly(read, samples_dir):
+    result = read(amplitude, samples_dir / "amplitude_export.zip")
+    assert result.rejects == []
+    first, second = result.rows("events")
+    assert first == {
+        "_source_row": 1,
+        "insert_id": "6f1d2c7e-4b1a-4e0e-9a51-0c9b2f7a1d01",
+        "uuid": "0e5b7a3c-9b3f-11ef-8000-0a58a9feac02",
+        "event_type": "checkout_failed",
+        "event_time": dt.datetime(2024, 11, 5, 18, 20, 3, 114000),
+        "session_id": 1730830790114,
+        "user_id": "cust_8123456700011",
+        "device_id": "R3b9Kq2c-0b7e-4f3a-a1d2-7c55e1f0aa10",
+        "amplitude_id": "501234567890",
+        "adid": "8d3f0c1e-2222-4a4a-9b9b-123456789abc",
+        "idfa": None,
+        "idfv": None,
+        "user_properties_email": "priya.raman@example.net",
+        "platform": "Android",
+        "os_name": "android",
+        "version_name": "4.1.2",
+        "country": "United States",
+        "city": "Austin",
+        "server_upload_time": dt.datetime(2024, 11, 5, 18, 20, 9, 823000),
+        "revenue": None,  # cart_value of a failed checkout is no revenue
+        "order_ref": None,
+        "event_properties": '{"screen":"checkout","error_code":"card_declined","cart_value":64.0}',
+        "user_properties": '{"email":"priya.raman@example.net","plan":"member"}',
+        "export_member": "412345/412345_2024-11-05_18#0.json.gz",
+    }
+    assert (second["_source_row"], second["user_id"], second["idfv"], second["event_properties"]) == (
+        2, None, "6B1E0F3A-8C2D-4E5F-9A0B-1C2D3E4F5A6B", "{}"
+    )
+
+
+def test_every_line_is_an_event_or_a_reject(pitfalls):
+    # hour 18: 9 records (its blank line is none), hour 19: 2 whole events + the cut-off tail
+    assert pitfalls.total == 12
+    assert [r["_source_row"] for r in pitfalls.rows("events")] == [1, 2, 7, 9, 10, 11]
+    assert sorted(r.source_row for r in pitfalls.rejects) == [3, 4, 5, 6, 8, 12]
+
+
+def test_reject_reasons(pitfalls):
+    reasons = {r.source_row: r.reason for r in pitfalls.rejects}
+    assert reasons[3] == f"{HOUR_18}: event has neither $insert_id nor uuid"
+    assert reasons[4].startswith(f"{HOUR_18}: invalid JSON on line 4 (column ")
+    assert reasons[5] == f"{HOUR_18}: event_time is missing"
+    assert reasons[6] == f"{HOUR_18}: event_time 'yesterday' is not a readable date and time"
+    assert reasons[8] == f"{HOUR_18}: record 8 is not a JSON object"
+    assert reasons[12].startswith(f"{HOUR_19}: compressed stream is truncated or corrupt after line 2 (")
+    records = {r.source_row: r.record for r in pitfalls.rejects}
+    assert records[4] == '{"$insert_id": "ins-4", "event_time": "2024-11-05 18:25:00.000000", "event_type": "app_open"'
+    assert json.loads(records[3])["event_type"] == "no ids at all"
+    assert records[12] == ""  # the cut-off tail cannot be recovered
+
+
+def test_member_names_with_hash_and_rows_numbered_across_members(pitfalls):
+    members = {r["_source_row"]: r["export_member"] for r in pitfalls.rows("events")}
+    assert members == {1: HOUR_18, 2: HOUR_18, 7: HOUR_18, 9: HOUR_18, 10: HOUR_19, 11: HOUR_19}
+    assert [r["insert_id"] for r in pitfalls.rows("events") if r["export_member"] == HOUR_19] == ["ins-10", "ins-11"]
+
+
+def test_identity_properties_and_revenue(pitfalls):
+    events = {r["_source_row"]: r for r in pitfalls.rows("events")}
+    order = events[1]
+    assert (order["insert_id"], order["user_id"], order["device_id"], order["amplitude_id"]) == (
+        "ins-1", "cust_8123456700011", "dev-A", "501234567890"
+    )
+    assert order["user_properties_email"] == "Priya.Raman@Example.net"  # trimmed; canonical form is staging's job
+    assert order["idfa"] == "00000000-0000-0000-0000-000000000000"  # kept as exported; staging drops it
+    assert (order["order_ref"], order["revenue"]) == ("2041", 65.0)  # '#2041'; $price 32.5 x $quantity 2
+    purchase = events[2]
+    assert (purchase["insert_id"], purchase["uuid"]) == ("uuid-2", "uuid-2")  # no $insert_id: uuid stands in
+    assert (purchase["order_ref"], purchase["revenue"]) == ("2042", 19.99)
+    assert purchase["amplitude_id"] == "501234567890"
+
+
+def test_nulls_inside_nested_objects(pitfalls):
+    event = next(r for r in pitfalls.rows("events") if r["insert_id"] == "ins-7")
+    assert event["event_properties"] is None
+    assert event["user_properties"] == '{"email":null}'
+    assert event["user_properties_email"] is None
+    assert event["user_id"] is None  # "" is no account id
+    assert event["session_id"] == -1
+    assert (event["order_ref"], event["revenue"]) == (None, None)
+
+
+def test_emoji_cut_in_half_keeps_the_event(pitfalls):
+    event = next(r for r in pitfalls.rows("events") if r["insert_id"] == "ins-9")
+    assert json.loads(event["event_properties"]) == {"comment": "great \ufffd"}
+
+
+def test_bare_json_lines_with_other_time_forms(read):
+    result = read(amplitude, FIXTURES / "events_2024-11-06.jsonl")
+    assert result.rejects == []
+    events = {r["insert_id"]: r for r in result.rows("events")}
+    assert events["ins-30"]["event_time"] == dt.datetime(2024, 11, 6, 9, 0)  # ISO with Z
+    assert events["ins-30"]["user_id"] == "8123456700022"  # a numeric account id keeps every digit
+    assert events["ins-31"]["event_time"] == dt.datetime(2024, 11, 6, 9, 0)  # epoch ms
+    assert events["ins-31"]["export_member"] is None
+    # a property bag double-encoded as a JSON string is read once, and kept as written
+    assert events["ins-31"]["order_ref"] == "2043"
+    assert events["ins-31"]["event_properties"] == '{"order": {"id": 5123456789012, "number": 2043}}'
+
+
+def test_bare_gzip_and_truncated_bare_gzip(tmp_path, read):
+    text = (FIXTURES / "412345_2024-11-05_19#0.jsonl").read_text()
+    whole = tmp_path / "events.json.gz"
+    whole.write_bytes(gzip_bytes(text))
+    assert [r["insert_id"] for r in read(amplitude, whole).rows("events")] == ["ins-10", "ins-11", "ins-12"]
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(truncated_gzip(text, 2))
+    result = read(amplitude, cut)
+    assert [r["insert_id"] for r in result.rows("events")] == ["ins-10", "ins-11"]
+    assert [(r.source_row, r.reason.split(" (")[0]) for r in result.rejects] == [
+        (3, "compressed stream is truncated or corrupt after line 2")
+    ]
+
+
+def test_json_array_file(read):
+    result = read(amplitude, FIXTURES / "events_array.json")
+    assert [(r["_source_row"], r["insert_id"]) for r in result.rows("events")] == [(1, "arr-1")]
+    assert [(r.source_row, r.reason) for r in result.rejects] == [(2, "event has neither $insert_id nor uuid")]
+    assert json.loads(result.rejects[0].record)["event_type"] == "no ids"
+
+
+def test_member_that_is_not_gzip_at_all(tmp_path, read):
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("412345/412345_2024-11-05_18#0.json.gz", b"\x1f\x8b\x08garbage that is no deflate stream")
+        archive.writestr("412345/412345_2024-11-05_19#0.json.gz", gzip_bytes((FIXTURES / "412345_2024-11-05_19#0.jsonl").read_text()))
+    result = read(amplitude, path)
+    assert [r["_source_row"] for r in result.rows("events")] == [2, 3, 4]  # the good member still loads
+    assert [r.source_row for r in result.rejects] == [1]
+    assert result.rejects[0].reason.startswith("412345/412345_2024-11-05_18#0.json.gz: ")
+
+
+def test_zip_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "412345.zip"
+    path.write_text('{"$insert_id": "x"}\n')
+    with pytest.raises(UnreadableFile, match="not a readable zip"):
+        list(amplitude.read(path, __import__("models.config").config.CxpConfig()))
+
+
+def test_file_patterns(tmp_path):
+    for name in ("412345.zip", "a.json.gz", "b.jsonl", "c.json", "d.JSONL", "notes.txt"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in amplitude.files(tmp_path)] == ["412345.zip", "a.json.gz", "b.jsonl", "c.json", "d.JSONL"]
