@@ -9,6 +9,7 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 import operator
 import re
@@ -130,14 +131,21 @@ class CsvRow:
     error: str | None = None  # set when the row is not valid CSV
 
 
-def iter_csv(stream: IO[str], header_rows: int = 1) -> tuple[list[list[str]], Iterator[CsvRow]]:
+def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",") -> tuple[list[list[str]], Iterator[CsvRow]]:
     """RFC 4180 CSV: returns the header rows and an iterator of data rows.
 
     Quoted fields may span lines. Rows are never split on newlines by hand.
+    ``delimiter=None`` takes it from the first line: Excel re-saves exports with ``;`` in
+    many locales, and as tab-separated "Unicode Text".
     Raises UnreadableFile when the header rows are missing.
     """
-    tap = _LineTap(stream)
-    reader = csv.reader(tap, strict=False)
+    lines: Iterator[str] = stream
+    if delimiter is None:
+        first_line = stream.readline()
+        delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
+        lines = itertools.chain([first_line], stream)
+    tap = _LineTap(lines)
+    reader = csv.reader(tap, strict=False, delimiter=delimiter)
     headers = []
     try:
         for _ in range(header_rows):
