@@ -14,6 +14,7 @@ import pytest
 
 from connectors import CONNECTORS
 from connectors.base import UnreadableFile
+from models.config import CxpConfig
 
 amplitude = CONNECTORS["amplitude"]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "amplitude"
@@ -194,7 +195,7 @@ def test_zip_that_is_not_a_zip(tmp_path):
     path = tmp_path / "412345.zip"
     path.write_text('{"$insert_id": "x"}\n')
     with pytest.raises(UnreadableFile, match="not a readable zip"):
-        list(amplitude.read(path, __import__("models.config").config.CxpConfig()))
+        list(amplitude.read(path, CxpConfig()))
 
 
 def test_file_patterns(tmp_path):
