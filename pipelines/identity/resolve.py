@@ -70,8 +70,17 @@ def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
     try:
         return con.execute(
             """
-            with members as (
-                select c.cluster, p.*
+            with usable as (
+                -- blocked and shared contact details say nothing about who someone is
+                select id_type, id_value from identity.identifier_usage where status in ('linking', 'single')
+            ),
+            members as (
+                select
+                    c.cluster,
+                    p.* replace (
+                        case when p.email_key in (select id_value from usable where id_type = 'email') then p.email_key end as email_key,
+                        case when p.phone in (select id_value from usable where id_type = 'phone') then p.phone end as phone
+                    )
                 from _pre_clusters c join identity.person_records p using (node_id)
             ),
             best as (
