@@ -57,15 +57,13 @@ def _records(comments: list) -> Iterator[tuple[str, dict] | Reject]:
         author = comment.get("from") if isinstance(comment.get("from"), dict) else {}
         parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
         comment_id = text(comment.get("id"))
-        try:
-            likes, replies = parse_int(comment.get("like_count")), parse_int(comment.get("comment_count"))
-        except ValueError:
-            likes = replies = None  # counts are decoration; a bad one is not a reason to lose the comment
+        likes, replies = _count(comment.get("like_count")), _count(comment.get("comment_count"))
+        message = comment.get("message")
         yield ENTITY, {
             "_source_row": row,
             "id": comment_id or content_hash(created_text, author.get("id"), author.get("name"), comment.get("message")),
             "id_is_hash": comment_id is None,
-            "message": comment.get("message"),
+            "message": message if isinstance(message, str) or message is None else text(message),
             "created_time": created,
             "created_time_text": created_text,
             "from_id": text(author.get("id")),
@@ -75,6 +73,13 @@ def _records(comments: list) -> Iterator[tuple[str, dict] | Reject]:
             "parent_id": text(parent.get("id")),
             "raw_json": original,
         }
+
+
+def _count(value) -> int | None:
+    try:
+        return parse_int(value)
+    except ValueError:
+        return None  # counts are decoration; a bad one is not a reason to lose the comment (or the other count)
 
 
 CONNECTOR = Connector(
