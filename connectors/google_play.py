@@ -52,7 +52,7 @@ _REVIEW_ID = re.compile(r"[?&#;]reviewid=([^&#]+)", re.IGNORECASE)
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
-        headers, rows = iter_csv(stream)
+        headers, rows = iter_csv(stream, delimiter=None)
         layout = map_header(headers[0], COLUMNS)
         if not (layout.has("star_rating") and (layout.has(SUBMIT) or layout.has(SUBMIT_MILLIS))):
             raise UnreadableFile(

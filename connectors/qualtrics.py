@@ -127,7 +127,7 @@ class _Survey:
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
-        headers, rows = iter_csv(stream)
+        headers, rows = iter_csv(stream, delimiter=None)
         ids = headers[0]
         first = next(rows, None)
         texts = imports = None
@@ -245,8 +245,15 @@ def _is_free_text(column_id: str, import_id: str | None) -> bool:
 
 
 def _is_label_row(fields: list[str], ids: list[str]) -> bool:
-    """Row 2 of an export names the columns (``Response ID``), where a data row has an id like ``R_1AbC...``."""
-    return any(_key(value) in ("responseid", "startdate") for value in fields)
+    """Row 2 of an export names the columns: ``Response ID`` where a data row has an id like ``R_1AbC...``.
+
+    Only the ResponseId column is looked at, so an answer that happens to say "Response ID"
+    never hides a response; legacy exports (``V1`` ids) name it somewhere in row 2.
+    """
+    position = map_header(ids, {"response_id": COLUMNS["response_id"]}).positions.get("response_id")
+    if position is not None:
+        return position < len(fields) and _key(fields[position]) == "responseid"
+    return any(_key(value) == "responseid" for value in fields)
 
 
 def _is_import_row(fields: list[str]) -> bool:

@@ -54,7 +54,7 @@ PERSON_FIELDS = ("first_name", "last_name", "phone", "default_address_phone", "d
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
-        headers, rows = iter_csv(stream)
+        headers, rows = iter_csv(stream, delimiter=None)
         layout = map_header(headers[0], COLUMNS)
         if not (layout.has("customer_id") or all(layout.has(f) for f in ("first_name", "last_name", "email"))):
             raise UnreadableFile(

@@ -1,7 +1,8 @@
 """Shopify orders export (``orders_export_N.csv``): one CSV row per line item.
 
 An order's first row carries the order-level columns (Id, Created at, totals, addresses);
-its later rows repeat ``Name`` and carry only line-item columns. Raw keeps one row per CSV
+its later rows repeat ``Name`` and carry the line-item columns (some exports also repeat
+Email, statuses and Created at there, never the Id or the totals). Raw keeps one row per CSV
 row as exported and adds ``order_id``, ``order_first_row`` and ``line_number`` so staging
 can put the lines back together. Columns are found by name: the 79-column header and the
 older 70-column one (``Canceled at``, ``Lineitem SKU``, ...) both read.
@@ -98,12 +99,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "lineitem_discount": ("Lineitem discount",),
     "vendor": ("Vendor", "Lineitem vendor"),
 }
-SECONDARY_TIME_FIELDS = ("paid_at", "fulfilled_at", "cancelled_at")  # Created at is the order's event time, checked apart
+TIME_FIELDS = ("created_at", "paid_at", "fulfilled_at", "cancelled_at")
 DECIMAL_FIELDS = ("subtotal", "shipping", "taxes", "total", "discount_amount", "refunded_amount", "outstanding_balance",
                   "duties", "lineitem_price", "lineitem_compare_at_price", "lineitem_discount")
 BOOL_FIELDS = ("accepts_marketing", "lineitem_requires_shipping", "lineitem_taxable")
 GUARDED_FIELDS = ("id", "billing_zip", "shipping_zip")  # Excel's ' guard is stripped
-# Any of these filled means the row is an order's first row, not a continuation line.
+# A row with none of these is only a line item.
 ORDER_LEVEL_FIELDS = frozenset(("id", "created_at", "financial_status", "currency", "subtotal", "total"))
 
 
@@ -118,7 +119,7 @@ class _Order:
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
-        headers, rows = iter_csv(stream)
+        headers, rows = iter_csv(stream, delimiter=None)
         layout = map_header(headers[0], COLUMNS)
         if not (layout.has("name") and layout.has("created_at")):
             raise UnreadableFile(
@@ -130,6 +131,9 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
 
 def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | Reject]:
     has_id = layout.has("id")
+    # Which columns only an order's first row fills: some exports repeat Email, statuses,
+    # Currency and even Created at on every line, but never the Id or the totals.
+    first_row_marks = ("id",) if has_id else ("subtotal", "total")
     keep_extras = bool(layout.unknown)
     order: _Order | None = None
     for row in rows:
@@ -139,16 +143,20 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
             continue
         values = layout.values(row.fields)
         name = values.get("name")
+        continues = order is not None and name == order.name and not any(f in values for f in first_row_marks)
 
-        if ORDER_LEVEL_FIELDS.isdisjoint(values):  # a continuation line: Name and line-item columns only
-            if order is None or name != order.name:
-                yield Reject(ENTITY, row.row, f"line item of order {name or '(no Name)'} without the order's first row (no Id, no Created at)", row.text)
-                order = _Order(name, None, None, rejected="its first row is missing")
-            elif order.rejected:
+        if continues:
+            if order.rejected:
                 yield Reject(ENTITY, row.row, f"line item of order {name}, whose first row was rejected ({order.rejected})", row.text)
             else:
                 order.lines += 1
                 yield ENTITY, _record(values, row.row, order, zone)
+            continue
+
+        if ORDER_LEVEL_FIELDS.isdisjoint(values):  # only Name and line-item columns, yet no order to belong to
+            reason = f"line item of order {name or '(no Name)'} without the order's first row (no Id, no Created at)"
+            yield Reject(ENTITY, row.row, reason, row.text)
+            order = _Order(name, None, None, rejected="its first row is missing")
             continue
 
         order_id = _unguard(values.get("id")) if has_id else name
@@ -168,7 +176,7 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
             yield Reject(ENTITY, row.row, problem, row.text)
             continue
         record = _record(values, row.row, order, zone)
-        record["created_at"], record["created_at_text"] = created, created_text
+        record["created_at"] = created
         if keep_extras:
             record["extra_json"] = layout.extras(row.fields)
         yield ENTITY, record
@@ -192,7 +200,7 @@ def _record(values: dict, source_row: int, order: _Order, zone: str) -> dict:
             record[field] = _FLAGS.get(record[field].lower())
     if "lineitem_quantity" in record:
         record["lineitem_quantity"] = _lenient(parse_int, record["lineitem_quantity"])
-    for field in SECONDARY_TIME_FIELDS:
+    for field in TIME_FIELDS:  # on a continuation line a repeated time is kept, never a reason to reject
         if field in record:
             original = record[field + "_text"] = record[field]
             record[field] = _lenient(parse_timestamp, original, zone)

@@ -129,3 +129,15 @@ def test_hash_id_is_stable_across_encodings_and_edits(read, fixtures_dir, tmp_pa
 def test_unknown_layout_is_unreadable(read, fixtures_dir):
     with pytest.raises(UnreadableFile, match="unknown layout: .*Star Rating.*Date, Installs"):
         read(play, fixtures_dir / "google_play" / "reviews_unknown.csv")
+
+
+def test_excel_unicode_text_resave(read, fixtures_dir, tmp_path):
+    """Excel's "Unicode Text" save: UTF-16 with tabs between fields."""
+    source = fixtures_dir / "google_play" / "reviews_com.example.app_202403.csv"
+    rows = list(csv.reader(source.open(newline="", encoding="utf-16")))
+    resaved = tmp_path / "reviews_com.example.app_202403.txt.csv"
+    with resaved.open("w", newline="", encoding="utf-16") as fh:
+        csv.writer(fh, delimiter="\t").writerows(rows)
+    expected, got = read(play, source), read(play, resaved)
+    assert [full(r) for r in got.rows("reviews")] == [full(r) for r in expected.rows("reviews")]
+    assert [r.reason for r in got.rejects] == [r.reason for r in expected.rejects]

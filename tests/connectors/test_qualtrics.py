@@ -184,3 +184,17 @@ def test_nps_found_by_its_group_column(read, tmp_path):
 def test_unknown_layout_is_unreadable(read, fixtures_dir):
     with pytest.raises(UnreadableFile, match="unknown layout: .*ResponseId.*Date, Visits"):
         read(qualtrics, fixtures_dir / "qualtrics" / "not_a_survey.csv")
+
+
+def test_an_answer_never_passes_for_a_header_row(read, tmp_path):
+    path = tmp_path / "single.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            ["ResponseId", "RecordedDate", "Q1_TEXT"],
+            ["R_a", "2024-02-01 07:00:00", "Response ID"],  # someone typed the words into a text answer
+            ["R_b", "2024-02-01 08:00:00", "fine"],
+        ])
+    result = read(qualtrics, path)
+    assert [(r["_source_row"], r["response_id"], r["comment"]) for r in result.rows("responses")] == [
+        (1, "R_a", "Response ID"), (2, "R_b", "fine"),
+    ]

@@ -145,3 +145,15 @@ def test_folder_picks_customer_exports_only(tmp_path):
     for name in ("customers_export.csv", "Customers_Export_2.CSV", "customers_export_3.csv.gz", "orders_export_1.csv", "notes.txt"):
         (tmp_path / name).write_text("x")
     assert [p.name for p in customers.files(tmp_path)] == ["Customers_Export_2.CSV", "customers_export.csv", "customers_export_3.csv.gz"]
+
+
+def test_excel_semicolon_resave(read, fixtures_dir, tmp_path):
+    """Excel in many locales re-saves CSV with ';' between fields: the delimiter comes from the header line."""
+    source = fixtures_dir / "shopify_customers" / "customers_export.csv"
+    rows = list(csv.reader(source.open(newline="", encoding="utf-8-sig")))
+    resaved = tmp_path / "customers_export_de.csv"
+    with resaved.open("w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    expected, got = read(customers, source), read(customers, resaved)
+    assert [full(r) for r in got.rows("customers")] == [full(r) for r in expected.rows("customers")]
+    assert [(r.source_row, r.reason) for r in got.rejects] == [(r.source_row, r.reason) for r in expected.rejects]

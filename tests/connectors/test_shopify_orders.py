@@ -121,7 +121,7 @@ def test_pitfalls_and_rejects(read, fixtures_dir):
 def test_70_column_layout(read, fixtures_dir):
     result = read(orders, fixtures_dir / "shopify_orders" / "orders_export_2_70col.csv")
     assert result.rejects == []
-    refunded, beanie, android, mobile = map(full, result.rows("orders"))
+    refunded, beanie, android, android_line, mobile = map(full, result.rows("orders"))
     assert refunded["cancelled_at"] == dt.datetime(2024, 3, 12, 17, 0)  # header "Canceled at"
     assert refunded["cancelled_at_text"] == "2024-03-12 12:00:00 -0500"
     assert refunded["lineitem_sku"] == "SOCK-1" and beanie["lineitem_sku"] == "BEANIE"  # header "Lineitem SKU"
@@ -132,6 +132,23 @@ def test_70_column_layout(read, fixtures_dir):
     # the repeated hour when DST ends: 01:30 -0500 and 01:30 -0600 are an hour apart
     assert android["created_at"] == dt.datetime(2024, 11, 3, 6, 30)
     assert mobile["created_at"] == dt.datetime(2024, 11, 3, 7, 30)
+    # a continuation line repeating Email, status, Currency and Created at is still a line of its order
+    assert android_line == {
+        **{name: None for name in ShopifyOrderLine.model_fields},
+        "_source_row": 4,
+        "order_id": "5600000001008",
+        "order_first_row": 3,
+        "line_number": 2,
+        "name": "#1008",
+        "email": "pat@example.com",
+        "financial_status": "paid",
+        "currency": "USD",
+        "created_at": dt.datetime(2024, 11, 3, 6, 30),
+        "created_at_text": "2024-11-03 01:30:00 -0500",
+        "lineitem_quantity": 2,
+        "lineitem_name": "Patch XL",
+        "lineitem_price": decimal.Decimal("3.00"),
+    }
 
 
 def test_layout_without_id_keys_orders_by_name(read, fixtures_dir):

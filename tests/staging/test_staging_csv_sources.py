@@ -107,7 +107,8 @@ def test_orders_grouped_and_latest_export_wins(tmp_path):
     # 01:30 twice on the night DST ends, an hour apart in UTC
     assert orders["5600000001008"]["created_at"] == dt.datetime(2024, 11, 3, 6, 30)
     assert orders["5600000001009"]["created_at"] == dt.datetime(2024, 11, 3, 7, 30)
-    assert exports.conserved() == (9, 5)
+    assert (orders["5600000001008"]["line_items"], orders["5600000001008"]["quantity"]) == (2, 6)
+    assert exports.conserved() == (10, 5)
 
 
 def test_orders_without_id_column_keyed_by_name(tmp_path):
