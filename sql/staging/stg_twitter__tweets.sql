@@ -6,12 +6,15 @@ with source as (
 ),
 
 -- Pages fetched without the author expansion have no includes.users: such tweets take
--- their author's latest handle and name from any other page.
+-- their author's latest known handle and name from any other page.
 known_authors as (
-    select author_id, author_username, author_name
-    from source
-    where author_id is not null and author_username is not null
-    qualify row_number() over (partition by author_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+    select
+        author_id,
+        max_by(author_username, load_order) filter (where author_username is not null) as author_username,
+        max_by(author_name, load_order) filter (where author_name is not null) as author_name
+    from (select *, row_number() over (order by _loaded_at, _source_file, _source_row) as load_order from source) as ordered
+    where author_id is not null
+    group by author_id
 ),
 
 latest as (
