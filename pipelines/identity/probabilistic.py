@@ -245,7 +245,7 @@ def _pair_count(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], link_m
             from profiles where {not_null} group by {keys})"""
     else:
         sql = f"select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from profiles where {not_null} group by {keys})"
-    return int(con.execute(sql).fetchone()[0])
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def _candidate_rules(columns: set[str]) -> list[tuple[str, ...]]:

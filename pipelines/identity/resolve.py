@@ -35,7 +35,7 @@ class StepReport:
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     return bool(
-        con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+        con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]).fetchall()
     )
 
 

@@ -2,7 +2,8 @@
 
 The previous run's assignment (node -> customer_id) is kept in the build database. Each
 new cluster takes the previous id most of its records had (majority overlap), each old id
-going to at most one cluster, the one holding most of its records. So an unchanged or
+going to at most one cluster, the one holding most of its records (on a tie, the one
+whose anchor record it held). So an unchanged or
 growing customer keeps its id; when two customers merge, the merged one keeps the id of
 the larger part; when one splits, the larger part keeps it and the rest get new ids. A
 new cluster's id is derived from its anchor record's key, so it is the same on every
@@ -34,9 +35,15 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -
     if previous is not None and len(previous):
         overlap = clusters.merge(previous[["node_id", "customer_id"]], on="node_id", how="inner")
         if len(overlap):
-            counts = overlap.groupby(["cluster", "customer_id"], sort=False).size().reset_index(name="shared")
-            # biggest overlaps first; ties broken by the ids, so the outcome is deterministic
-            counts = counts.sort_values(["shared", "customer_id", "cluster"], ascending=[False, True, True])
+            overlap["holds_anchor"] = overlap["node_id"] == overlap["cluster"]
+            counts = (
+                overlap.groupby(["cluster", "customer_id"], sort=False)
+                .agg(shared=("node_id", "size"), holds_anchor=("holds_anchor", "any"))
+                .reset_index()
+            )
+            # biggest overlaps first; on a tie the id that held the cluster's anchor (its
+            # most trusted record), then the smaller id, so the outcome is deterministic
+            counts = counts.sort_values(["shared", "holds_anchor", "customer_id", "cluster"], ascending=[False, False, True, True])
             for cluster, customer_id in zip(counts["cluster"].tolist(), counts["customer_id"].tolist()):
                 if cluster in chosen or customer_id in taken:
                     continue

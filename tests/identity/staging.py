@@ -107,9 +107,15 @@ def resolve(con: duckdb.DuckDBPyConnection, config: CxpConfig | None = None) -> 
 
 
 def customer_of(con: duckdb.DuckDBPyConnection, source: str, entity: str, record_id: str) -> str:
-    row = con.execute(
+    rows = con.execute(
         "select customer_id from core.identity_map where source = ? and entity = ? and source_record_id = ?",
         [source, entity, record_id],
-    ).fetchone()
-    assert row is not None, f"{source}/{entity}/{record_id} is not in core.identity_map"
-    return row[0]
+    ).fetchall()
+    assert len(rows) == 1, f"{source}/{entity}/{record_id} is not in core.identity_map once"
+    return rows[0][0]
+
+
+def value(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """The single value a query returns (the result is read to its end)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

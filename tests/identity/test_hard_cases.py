@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.config import CxpConfig
-from tests.identity.staging import connect, customer_of, load, resolve
+from tests.identity.staging import connect, customer_of, load, resolve, value
 
 
 @pytest.fixture
@@ -16,14 +16,11 @@ def con():
 
 
 def usage(con, id_type: str, id_value: str) -> str:
-    row = con.execute("select status from identity.identifier_usage where id_type = ? and id_value = ?", [id_type, id_value]).fetchone()
-    return row[0] if row else None
+    return value(con, "select status from identity.identifier_usage where id_type = ? and id_value = ?", [id_type, id_value])
 
 
 def rule_of(con, source, entity, record_id) -> str:
-    return con.execute(
-        "select rule from core.identity_map where source = ? and entity = ? and source_record_id = ?", [source, entity, record_id]
-    ).fetchone()[0]
+    return value(con, "select rule from core.identity_map where source = ? and entity = ? and source_record_id = ?", [source, entity, record_id])
 
 
 def test_gmail_variants_are_one_customer(con):
@@ -45,7 +42,7 @@ def test_excel_mangled_phone_links_nobody(con):
         dict(customer_id="7140000000002", first_name="Tom", last_name="Berg", email_raw="tom@example.net", phone_raw="5.12555E+09"),
     ])
     resolve(con)
-    assert con.execute("select count(*) from identity.identifiers where id_type = 'phone'").fetchone()[0] == 0
+    assert value(con, "select count(*) from identity.identifiers where id_type = 'phone'") == 0
     assert customer_of(con, "shopify", "customers", "7140000000001") != customer_of(con, "shopify", "customers", "7140000000002")
 
 
@@ -151,7 +148,7 @@ def test_duplicate_shop_accounts_with_one_email_are_one_customer(con):
     ])
     resolve(con)
     assert customer_of(con, "shopify", "customers", "7140000000001") == customer_of(con, "shopify", "customers", "8190000000001")
-    assert con.execute("select count(*) from identity.node_assignment where over_limit").fetchone()[0] == 1
+    assert value(con, "select count(*) from identity.node_assignment where over_limit") == 1
 
 
 def test_two_shop_accounts_are_not_joined_by_a_phone_alone(con):
@@ -221,7 +218,7 @@ def test_blocked_identifiers_link_nobody():
     assert usage(con, "email", "family@smiths.net") == "blocked"
     assert usage(con, "phone", "+15125550177") == "blocked"
     assert usage(con, "device", "00000000-0000-0000-0000-000000000000") == "blocked"
-    assert con.execute("select count(*) from identity.deterministic_links").fetchone()[0] == 0
+    assert value(con, "select count(*) from identity.deterministic_links") == 0
     assert customer_of(con, "shopify", "orders", "1") != customer_of(con, "shopify", "orders", "2")
     assert customer_of(con, "shopify", "orders", "5") != customer_of(con, "shopify", "orders", "6")
 
@@ -254,8 +251,8 @@ def test_identity_map_holds_person_records_only(con):
     resolve(con)
     rows = con.execute("select source || '/' || source_record_id from core.identity_map order by 1").fetchall()
     assert [r[0] for r in rows] == ["qualtrics/R_ann", "shopify/7140000000001"]
-    assert con.execute("select count(*) from core.identity_map where customer_id is null").fetchone()[0] == 0
-    assert con.execute("select count(*) from core.customers").fetchone()[0] == 1
+    assert value(con, "select count(*) from core.identity_map where customer_id is null") == 0
+    assert value(con, "select count(*) from core.customers") == 1
 
 
 def test_golden_record_takes_the_most_trusted_most_recent_values(con):
@@ -275,7 +272,7 @@ def test_golden_record_takes_the_most_trusted_most_recent_values(con):
     row = con.execute(
         "select first_name, last_name, name, email, phone, city, country, is_known, orders, revenue, n_records, sources, first_seen_at, last_seen_at "
         "from core.customers"
-    ).fetchone()
+    ).fetchall()[0]
     first, last, name, email, phone, city, country, known, orders, revenue, n_records, sources, first_seen, last_seen = row
     assert (first, last, name, email) == ("Priya", "Raman", "Priya Raman", "priya.raman@example.net")
     assert phone == "+15125550144"  # no phone on the account: the most recent order's
