@@ -16,6 +16,7 @@ as UTC plus the original text.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,16 +168,19 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
         elif created_text is None:
             problem = "Created at is missing"
         else:
-            try:
-                created = parse_timestamp(created_text, zone)
-            except ValueError as exc:
-                problem = f"Created at {exc}"
+            created = _shopify_time(created_text, zone)
+            if created is None:
+                try:
+                    parse_timestamp(created_text, zone)
+                except ValueError as exc:
+                    problem = f"Created at {exc}"
         order = _Order(name, order_id, row.row, rejected=problem)
         if problem:
             yield Reject(ENTITY, row.row, problem, row.text)
             continue
+        values["created_at"] = created  # parsed above; _record leaves datetimes alone
         record = _record(values, row.row, order, zone)
-        record["created_at"] = created
+        record["created_at_text"] = created_text
         if keep_extras:
             record["extra_json"] = layout.extras(row.fields)
         yield ENTITY, record
@@ -201,10 +205,28 @@ def _record(values: dict, source_row: int, order: _Order, zone: str) -> dict:
     if "lineitem_quantity" in record:
         record["lineitem_quantity"] = _lenient(parse_int, record["lineitem_quantity"])
     for field in TIME_FIELDS:  # on a continuation line a repeated time is kept, never a reason to reject
-        if field in record:
-            original = record[field + "_text"] = record[field]
-            record[field] = _lenient(parse_timestamp, original, zone)
+        original = record.get(field)
+        if type(original) is str:
+            record[field + "_text"] = original
+            record[field] = _shopify_time(original, zone)
     return record
+
+
+_OFFSETS: dict[str, dt.timedelta] = {}
+
+
+def _shopify_time(value: str, zone: str) -> dt.datetime | None:
+    """``2024-11-02 14:05:29 -0500`` as naive UTC, fast (every order has up to four); other forms via parse_timestamp."""
+    if len(value) == 25 and value[19] == " " and value[20] in "+-":
+        offset = _OFFSETS.get(value[20:])
+        if offset is None and value[21:].isdigit():
+            offset = _OFFSETS[value[20:]] = (-1 if value[20] == "-" else 1) * dt.timedelta(hours=int(value[21:23]), minutes=int(value[23:]))
+        if offset is not None:
+            try:
+                return dt.datetime.fromisoformat(value[:19]) - offset
+            except ValueError:
+                pass
+    return _lenient(parse_timestamp, value, zone)
 
 
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}  # anything else: NULL
