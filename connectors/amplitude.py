@@ -10,6 +10,7 @@ as little Python per event as possible.
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def _member_items(member: str | None, stream, rows_before: int) -> Iterator[dict
         try:
             lines = text_stream(stream)
             first = _first_char(lines)
-        except (EOFError, OSError, zlib.error) as exc:
+        except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
             if member is None:
                 raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
             yield Reject(ENTITY, rows_before + 1, f"{where}cannot be decompressed ({exc})", "")

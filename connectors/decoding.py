@@ -316,7 +316,10 @@ def iter_zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[st
                 member = archive.open(info)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
                 raise UnreadableFile(f"zip member {info.filename} cannot be opened ({exc})") from None
-            head = member.read(2)
+            try:
+                head = member.read(2)
+            except (EOFError, OSError, zlib.error, zipfile.BadZipFile):
+                head = b""  # a corrupt member: reading it fails again where the consumer can quarantine it
             member.close()
             member = archive.open(info)
             yield info.filename, (gzip.GzipFile(fileobj=member) if head == GZIP_MAGIC else member)  # type: ignore[misc]

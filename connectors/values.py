@@ -275,6 +275,11 @@ def parse_moment(value) -> dt.datetime | None:
     if isinstance(value, str):
         stripped = value.strip()
         if stripped[:1].isdigit() and stripped.replace(".", "", 1).isdigit():
+            if len(stripped) == 8:  # "20241105" is a compact date, not a Unix time in August 1970
+                try:
+                    return parse_timestamp(stripped)
+                except ValueError:
+                    pass
             return parse_epoch(stripped)
         return parse_timestamp(stripped)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

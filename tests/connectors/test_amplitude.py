@@ -191,6 +191,21 @@ def test_member_that_is_not_gzip_at_all(tmp_path, read):
     assert result.rejects[0].reason.startswith("412345/412345_2024-11-05_18#0.json.gz: ")
 
 
+def test_member_with_corrupt_zip_data(tmp_path, read):
+    path = tmp_path / "export.zip"
+    hour_19 = gzip_bytes((FIXTURES / "412345_2024-11-05_19#0.jsonl").read_text())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(HOUR_18, hour_19)
+        archive.writestr(HOUR_19, hour_19)
+    data = bytearray(path.read_bytes())
+    start = data.index(HOUR_18.encode()) + len(HOUR_18)  # the member's deflated bytes follow its name
+    data[start : start + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    result = read(amplitude, path)
+    assert [(r.source_row, r.reason.split(" (")[0]) for r in result.rejects] == [(1, f"{HOUR_18}: cannot be decompressed")]
+    assert [(r["_source_row"], r["insert_id"]) for r in result.rows("events")] == [(2, "ins-10"), (3, "ins-11"), (4, "ins-12")]
+
+
 def test_zip_that_is_not_a_zip(tmp_path):
     path = tmp_path / "412345.zip"
     path.write_text('{"$insert_id": "x"}\n')
