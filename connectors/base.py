@@ -34,6 +34,7 @@ class Chunk:
     """A bounded batch of records (dicts keyed by the entity model's field names) and rejects.
 
     Each record dict carries ``_source_row``; the loader adds the other lineage columns.
+    A field left out of a record dict loads as NULL (the CSV connectors leave blank cells out).
     """
 
     records: dict[str, list[dict]] = field(default_factory=dict)
