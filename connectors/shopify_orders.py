@@ -110,12 +110,15 @@ ORDER_LEVEL_FIELDS = frozenset(("id", "created_at", "financial_status", "currenc
 
 
 class _Order:
-    """The order whose lines are being read: later rows with its Name and no order-level data belong to it."""
+    """The order whose lines are being read: later rows with its Name and without an Id belong to it.
 
-    __slots__ = ("name", "order_id", "first_row", "lines", "rejected")
+    ``line_reject`` is set when the order cannot be trusted: the reason each of its lines is rejected with.
+    """
 
-    def __init__(self, name, order_id, first_row, rejected=None):
-        self.name, self.order_id, self.first_row, self.lines, self.rejected = name, order_id, first_row, 1, rejected
+    __slots__ = ("name", "order_id", "first_row", "lines", "line_reject")
+
+    def __init__(self, name, order_id, first_row, line_reject=None):
+        self.name, self.order_id, self.first_row, self.lines, self.line_reject = name, order_id, first_row, 1, line_reject
 
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
@@ -147,8 +150,8 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
         continues = order is not None and name == order.name and not any(f in values for f in first_row_marks)
 
         if continues:
-            if order.rejected:
-                yield Reject(ENTITY, row.row, f"line item of order {name}, whose first row was rejected ({order.rejected})", row.text)
+            if order.line_reject:
+                yield Reject(ENTITY, row.row, order.line_reject, row.text)
             else:
                 order.lines += 1
                 yield ENTITY, _record(values, row.row, order, zone)
@@ -157,7 +160,7 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
         if ORDER_LEVEL_FIELDS.isdisjoint(values):  # only Name and line-item columns, yet no order to belong to
             reason = f"line item of order {name or '(no Name)'} without the order's first row (no Id, no Created at)"
             yield Reject(ENTITY, row.row, reason, row.text)
-            order = _Order(name, None, None, rejected="its first row is missing")
+            order = _Order(name, None, None, line_reject=reason)
             continue
 
         order_id = _unguard(values.get("id")) if has_id else name
@@ -174,7 +177,7 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
                     parse_timestamp(created_text, zone)
                 except ValueError as exc:
                     problem = f"Created at {exc}"
-        order = _Order(name, order_id, row.row, rejected=problem)
+        order = _Order(name, order_id, row.row, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
         if problem:
             yield Reject(ENTITY, row.row, problem, row.text)
             continue

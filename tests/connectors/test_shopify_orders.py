@@ -155,10 +155,11 @@ def test_layout_without_id_keys_orders_by_name(read, fixtures_dir):
     result = read(orders, fixtures_dir / "shopify_orders" / "orders_export_3_noid.csv")
     assert [(r.source_row, r.reason) for r in result.rejects] == [
         (1, "line item of order #0999 without the order's first row (no Id, no Created at)"),
-        (3, "Name is missing"),
+        (2, "line item of order #0999 without the order's first row (no Id, no Created at)"),
+        (4, "Name is missing"),
     ]
     (order,) = result.rows("orders")
-    assert (order["order_id"], order["name"], order["_source_row"]) == ("#2001", "#2001", 2)
+    assert (order["order_id"], order["name"], order["_source_row"]) == ("#2001", "#2001", 3)
     assert order["created_at"] == dt.datetime(2024, 6, 1, 16, 0)
 
 

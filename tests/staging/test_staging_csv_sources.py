@@ -117,7 +117,7 @@ def test_orders_without_id_column_keyed_by_name(tmp_path):
     orders = exports.build("stg_shopify__orders")
     assert list(orders) == ["#2001"]
     assert (orders["#2001"]["order_number"], orders["#2001"]["line_items"]) == ("2001", 1)
-    assert exports.conserved() == (1, 2)
+    assert exports.conserved() == (1, 3)
 
 
 # --- Shopify customers -------------------------------------------------------------------
