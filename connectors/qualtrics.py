@@ -209,7 +209,7 @@ def _records(survey: _Survey, rows: Iterator[CsvRow], skipped: int) -> Iterator[
 def _score(value: str, kind: str, column: str) -> int | None:
     low, high, label = SCALES[kind]
     value = value.strip()
-    if not value:
+    if not value or value == "-99":  # -99: Qualtrics' code for "seen but unanswered"
         return None
     named = _LABELS[kind].get(value.lower())
     if named is not None:

@@ -174,8 +174,12 @@ def test_nps_found_by_its_group_column(read, tmp_path):
             ['{"ImportId":"_recordId"}', '{"ImportId":"recordedDate","timeZone":"-05:00"}', '{"ImportId":"QID9"}',
              '{"ImportId":"QID10"}', '{"ImportId":"QID10_NPS_GROUP"}'],
             ["R_g", "2024-02-01 07:00:00", "3", "4", "Detractor"],
+            ["R_seen", "2024-02-01 07:30:00", "3", "-99", ""],  # seen but unanswered: not an out-of-scale score
         ])
-    (response,) = read(qualtrics, path).rows("responses")
+    result = read(qualtrics, path)
+    assert result.rejects == []
+    response, seen = result.rows("responses")
+    assert seen.get("nps_score") is None and json.loads(seen["answers"])["Q10"] == "-99"
     assert (response["nps_question"], response["nps_score"]) == ("Q10", 4)
     assert response["recorded_date"] == dt.datetime(2024, 2, 1, 12, 0)  # a fixed offset as the zone
     assert response["time_zone"] == "-05:00"
