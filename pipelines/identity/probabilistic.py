@@ -38,6 +38,7 @@ MAX_EM_PAIRS = 2_000_000
 # Below this many records the model is not trained: too few pairs to estimate anything,
 # so the priors (m and u) decide.
 SMALL_INPUT = 300
+M_FLOOR = 0.002
 
 
 @dataclass
@@ -310,6 +311,14 @@ def _reset_untrained(linker, priors: dict[tuple[str, int], float], notes: list[s
             for idx, level in enumerate(levels):
                 level.m_probability = priors[(name, idx)]
             notes.append(f"{name}: EM gave no usable m probabilities; fixed priors used")
+            continue
+        # Data without noise teaches EM that matches never disagree (m ~ 1e-30 below the
+        # exact level), and then one typo vetoes a match: keep a floor.
+        floored = [lvl for lvl in levels[1:] if lvl.m_probability < M_FLOOR]
+        for level in floored:
+            level.m_probability = M_FLOOR
+        if floored:
+            notes.append(f"{name}: {len(floored)} level(s) never seen among matches; m floored at {M_FLOOR}")
 
 
 def predict_pairs(
