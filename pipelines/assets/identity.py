@@ -7,7 +7,6 @@ person records (blocking: a giant cluster means a shared identifier slipped thro
 would merge strangers in every downstream table), and the shop-account limit holds
 except where stronger evidence (an email) joined the accounts.
 """
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,
@@ -31,10 +30,8 @@ ASSIGNMENT = AssetKey(["identity", "node_assignment"])
 CLUSTER_SIZE_CHECK = "cluster_size_limit"
 SHOP_ACCOUNT_CHECK = "shop_account_limit"
 
-
 def _notes(notes: list[str]) -> MetadataValue:
     return MetadataValue.md("\n".join(f"- {n}" for n in notes) or "-")
-
 
 @asset(key=BLOCKED, group_name="identity", kinds={"duckdb", "python"})
 def blocked_identifiers(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
@@ -46,7 +43,6 @@ def blocked_identifiers(context: AssetExecutionContext, warehouse: Warehouse) ->
         rows = write_blocked_identifiers(con, config.identity.blocked_identifiers, config.default_phone_region)
         context.log.info(f"identity.blocked_identifiers: {rows} values")
         return MaterializeResult(metadata=table_metadata(con, "identity.blocked_identifiers"))
-
 
 @asset(
     key=PROBABILISTIC,
@@ -68,7 +64,6 @@ def probabilistic_links(context: AssetExecutionContext, warehouse: Warehouse) ->
         metadata["training"] = _notes(report.notes)
         metadata["seconds"] = MetadataValue.float(round(report.seconds, 2))
         return MaterializeResult(metadata=metadata)
-
 
 @asset(
     key=ASSIGNMENT,
