@@ -143,7 +143,7 @@ def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",")
     if delimiter is None:
         first_line = stream.readline()
         delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-        lines = itertools.chain([first_line], stream)
+        lines = itertools.chain([first_line], stream) if first_line else stream
     tap = _LineTap(lines)
     reader = csv.reader(tap, strict=False, delimiter=delimiter)
     headers = []

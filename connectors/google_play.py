@@ -57,7 +57,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         if not (layout.has("star_rating") and (layout.has(SUBMIT) or layout.has(SUBMIT_MILLIS))):
             raise UnreadableFile(
                 "unknown layout: a Google Play reviews export has Star Rating and Review Submit Date and Time "
-                f"(or its Millis Since Epoch) columns; this header has {', '.join(layout.header[:12])}"
+                f"(or its Millis Since Epoch) columns; this header has {', '.join(layout.header[:12]) or 'no columns'}"
             )
         yield from chunked(_records(layout, rows), config.chunk_size)
 

@@ -142,7 +142,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         survey = _Survey(ids, texts, imports, config)
         if not survey.layout.has("response_id"):
             raise UnreadableFile(
-                f"unknown layout: a Qualtrics export has a ResponseId column; this header has {', '.join(survey.layout.header[:12])}"
+                f"unknown layout: a Qualtrics export has a ResponseId column; this header has {', '.join(survey.layout.header[:12]) or 'no columns'}"
             )
         if not survey.layout.has(survey.event_time):
             raise UnreadableFile("unknown layout: a Qualtrics export has a RecordedDate or EndDate column")

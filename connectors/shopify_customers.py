@@ -59,7 +59,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         if not (layout.has("customer_id") or all(layout.has(f) for f in ("first_name", "last_name", "email"))):
             raise UnreadableFile(
                 "unknown layout: a Shopify customers export has Customer ID, or First Name, Last Name and Email; "
-                f"this header has {', '.join(layout.header[:12])}"
+                f"this header has {', '.join(layout.header[:12]) or 'no columns'}"
             )
         yield from chunked(_records(layout, rows), config.chunk_size)
 

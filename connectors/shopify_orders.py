@@ -128,7 +128,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         if not (layout.has("name") and layout.has("created_at")):
             raise UnreadableFile(
                 "unknown layout: a Shopify orders export has Name and Created at columns; "
-                f"this header has {', '.join(layout.header[:12])}"
+                f"this header has {', '.join(layout.header[:12]) or 'no columns'}"
             )
         yield from chunked(_records(layout, rows, config.store_timezone), config.chunk_size)
 

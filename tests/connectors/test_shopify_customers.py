@@ -157,3 +157,14 @@ def test_excel_semicolon_resave(read, fixtures_dir, tmp_path):
     expected, got = read(customers, source), read(customers, resaved)
     assert [full(r) for r in got.rows("customers")] == [full(r) for r in expected.rows("customers")]
     assert [(r.source_row, r.reason) for r in got.rejects] == [(r.source_row, r.reason) for r in expected.rejects]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "file ends before its 1 header row"),
+    (b"\xef\xbb\xbf\r\n", "unknown layout: .* this header has no columns"),
+])
+def test_empty_files_are_unreadable(read, tmp_path, content, message):
+    path = tmp_path / "customers_export.csv"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile, match=message):
+        read(customers, path)
