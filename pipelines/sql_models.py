@@ -51,10 +51,11 @@ class SqlModel:
     def dependencies(self) -> tuple[str, ...]:
         """Schema-qualified tables this model reads (CTE names excluded)."""
         tree = sqlglot.parse_one(self.sql, read="duckdb")
-        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
         found = set()
         for table in tree.find_all(exp.Table):
-            if table.db and table.name not in ctes:
+            # CTEs are never schema-qualified: a qualified name is a table even when a
+            # CTE has the same bare name (``with identity_map as (... core.identity_map)``)
+            if table.db:
                 found.add(f"{table.db}.{table.name}")
         return tuple(sorted(found))
 

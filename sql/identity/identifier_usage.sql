@@ -5,7 +5,7 @@
 -- different names and emails, a company email used by colleagues, a family device
 -- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
 -- but held by no order, or by several).
-with identifiers as (
+with record_identifiers as (
     select i.*, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.app_user_id
     from identity.identifiers i
     inner join identity.person_records p using (node_id)
@@ -19,7 +19,7 @@ groups as (
         count(distinct case when not quoted then node_id end) as n_holders,
         count(distinct case when id_type = 'device' then app_user_id end) as n_app_accounts,
         count(distinct first_name_key) as n_first_names
-    from identifiers
+    from record_identifiers
     group by id_type, id_value
 ),
 
@@ -53,7 +53,7 @@ blocked as (
 signatures as (
     -- distinct people-looking combinations per identifier value, to find conflicts
     select distinct id_type, id_value, first_name_key, last_name_key, email_key, phone
-    from identifiers
+    from record_identifiers
     where id_type in ('email', 'phone', 'national_id') and first_name_key is not null
 ),
 
