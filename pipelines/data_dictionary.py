@@ -45,13 +45,13 @@ def read_catalog(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = SCHE
         f"{schema}.{name}": Table(f"{schema}.{name}", comment)
         for schema, name, comment in con.execute(
             f"select schema_name, table_name, comment from duckdb_tables() where schema_name in ({placeholders}) "
-            "and not temporary order by schema_name, table_name",
+            "and database_name = current_database() order by schema_name, table_name",
             list(schemas),
         ).fetchall()
     }
     for schema, name, column, data_type, comment in con.execute(
         f"select schema_name, table_name, column_name, data_type, comment from duckdb_columns() "
-        f"where schema_name in ({placeholders}) and not temporary order by schema_name, table_name, column_index",
+        f"where schema_name in ({placeholders}) and database_name = current_database() order by schema_name, table_name, column_index",
         list(schemas),
     ).fetchall():
         table = tables.get(f"{schema}.{name}")

@@ -9,12 +9,16 @@ partitioning detected), pandas and Spark read them without settings.
 Each table is written to a hidden temporary directory beside its final place and swapped
 in with one atomic ``renameat2(RENAME_EXCHANGE)`` (Linux); where that call is missing,
 the old directory is renamed away first, so a reader may briefly find no table but never
-a half-written one. Tables that no longer exist in the warehouse lose their directory.
+a half-written one. The replaced version is kept, hidden, for ``RETIRED_GRACE_SECONDS``
+(readers such as DuckDB open a table's files one by one, so a query that listed them
+just before the swap still finds them), and removed by a later export. Tables that no
+longer exist in the warehouse are retired the same way.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import shutil
 import time
@@ -29,6 +33,7 @@ EXPORTED_SCHEMAS = ("core", "marts")
 TIME_COLUMNS = ("occurred_at", "period_start")
 PARTITION = "month"
 NULL_PARTITION = "all"
+RETIRED_GRACE_SECONDS = 600.0
 
 
 @dataclass
@@ -92,6 +97,7 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> Exp
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+    sweep(target.parent)
     return ExportedTable(table, target, rows, files, column, time.perf_counter() - started)
 
 
@@ -99,45 +105,77 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where the call is unavailable."""
+@functools.cache
+def _renameat2():
+    """libc's renameat2, or None where the C library lacks it (non-Linux, old glibc, musl)."""
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+        return None
+    return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None)
+
+
+def atomic_exchange_available() -> bool:
+    return _renameat2() is not None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where that cannot be done."""
+    renameat2 = _renameat2()
     if renameat2 is None:
         return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def _retired_name(target: Path) -> Path:
+    return target.parent / f".{target.name}.retired-{time.time_ns()}"
 
 
 def _swap_in(staging: Path, target: Path) -> None:
-    """Put ``staging`` at ``target``; the previous contents end up at ``staging`` (then deleted)."""
+    """Put ``staging`` at ``target``; the previous version is retired (hidden, removed later)."""
     if not target.exists():
         os.rename(staging, target)
         return
     if _exchange(staging, target):
+        os.rename(staging, _retired_name(target))
         return
-    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex}"
-    os.rename(target, retired)
+    os.rename(target, _retired_name(target))
     os.rename(staging, target)
-    os.rename(retired, staging)
+
+
+def sweep(folder: Path, grace_seconds: float | None = None) -> list[Path]:
+    """Remove retired versions and abandoned temporary directories older than the grace period."""
+    grace = RETIRED_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    now = time.time()
+    removed = []
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if not path.name.startswith("."):
+            continue
+        if ".retired-" in path.name:  # retired at the time in its name (a rename keeps the old mtime)
+            since = int(path.name.rsplit("-", 1)[1]) / 1e9
+        elif ".tmp-" in path.name:
+            since = path.stat().st_mtime
+        else:
+            continue
+        if now - since >= grace:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def remove_stale(root: Path, tables: list[str], schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[Path]:
-    """Delete table directories (and leftover temporary ones) whose table is gone."""
+    """Retire the directories of tables that no longer exist in the warehouse."""
     keep = {root / schema / name for schema, name in (t.split(".") for t in tables)}
-    removed = []
+    retired = []
     for schema in schemas:
         folder = root / schema
         if not folder.is_dir():
             continue
         for path in folder.iterdir():
-            if path.is_dir() and path not in keep:
-                shutil.rmtree(path)
-                removed.append(path)
-    return removed
+            if path.is_dir() and not path.name.startswith(".") and path not in keep:
+                os.rename(path, _retired_name(path))
+                retired.append(path)
+        sweep(folder)
+    return retired
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, root: Path, tables: list[str] | None = None) -> list[ExportedTable]:

@@ -177,10 +177,32 @@ PAGE = """<!DOCTYPE html>
 """
 
 
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cxp"
+
+
 def _vega_bundle() -> str:
+    """vega-embed with Vega and Vega-Lite as one script. vl-convert takes seconds to bundle
+    it, so the result is cached per version in the user's cache directory."""
+    from importlib.metadata import version
+
     from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
 
-    return import_vl_convert().javascript_bundle(vl_version=vl_version_for_vl_convert())
+    vl_version = vl_version_for_vl_convert()
+    cached = _cache_dir() / f"vega-embed-{vl_version}-vl-convert-{version('vl-convert-python')}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = import_vl_convert().javascript_bundle(vl_version=vl_version)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        temporary.write_text(bundle, encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:
+        pass  # a read-only home only costs the bundling time again
+    return bundle
 
 
 def _script_safe(spec: dict) -> str:

@@ -11,39 +11,45 @@ with identity_map as (
 ),
 
 -- Social posts the support desk turned into a ticket are counted as that ticket
--- (support:social), not again as a post (discover:social): matched by the ticket's
--- external id, the post's text as the ticket description, or the author's handle
--- on a social ticket opened within a day of the post.
+-- (support:social), not again as a post (discover:social): the ticket carries the
+-- post's id as its external id, or it was opened on a social channel within a day
+-- after the post and quotes its text, or comes from the same handle, name or customer.
 social_tickets as (
     select
-        ticket_id,
-        external_id,
-        nullif(trim(description), '') as description,
-        lower(ltrim(trim(via_from_username), '@')) as handle,
-        lower(trim(via_from_name)) as author_name,
-        created_at
-    from staging.stg_zendesk__tickets
-    where channel = 'social'
+        t.ticket_id,
+        t.external_id,
+        nullif(trim(t.description), '') as description,
+        lower(ltrim(trim(t.via_from_username), '@')) as handle,
+        lower(trim(t.via_from_name)) as author_name,
+        t.created_at,
+        m.customer_id
+    from staging.stg_zendesk__tickets t
+    left join identity_map m on m.source = 'zendesk' and m.entity = 'tickets' and m.source_record_id = t.ticket_id
+    where t.channel = 'social'
 ),
 
 social_posts as (
     select
         'twitter' as source,
-        tweet_id as post_id,
-        nullif(trim(text), '') as post_text,
-        lower(ltrim(trim(author_username), '@')) as handle,
-        lower(trim(author_name)) as author_name,
-        created_at
-    from staging.stg_twitter__tweets
+        p.tweet_id as post_id,
+        nullif(trim(p.text), '') as post_text,
+        lower(ltrim(trim(p.author_username), '@')) as handle,
+        lower(trim(p.author_name)) as author_name,
+        p.created_at,
+        m.customer_id
+    from staging.stg_twitter__tweets p
+    left join identity_map m on m.source = 'twitter' and m.entity = 'tweets' and m.source_record_id = p.tweet_id
     union all
     select
         'facebook' as source,
-        comment_id as post_id,
-        nullif(trim(message), '') as post_text,
+        p.comment_id as post_id,
+        nullif(trim(p.message), '') as post_text,
         cast(null as varchar) as handle,
-        lower(trim(author_name)) as author_name,
-        created_at
-    from staging.stg_facebook__comments
+        lower(trim(p.author_name)) as author_name,
+        p.created_at,
+        m.customer_id
+    from staging.stg_facebook__comments p
+    left join identity_map m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
 ),
 
 handled_posts as (
@@ -53,17 +59,13 @@ handled_posts as (
     union
     select p.source, p.post_id
     from social_posts p
-    join social_tickets t on t.description = p.post_text
-    union
-    select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.handle = p.handle
-    where t.created_at between p.created_at and p.created_at + interval 1 day
-    union
-    select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.author_name = p.author_name
-    where p.handle is null and t.created_at between p.created_at and p.created_at + interval 1 day
+    join social_tickets t
+        on t.created_at >= p.created_at
+        and t.created_at <= p.created_at + interval 1 day
+    where t.description = p.post_text
+        or t.handle = p.handle
+        or t.author_name = p.author_name
+        or t.customer_id = p.customer_id
 ),
 
 -- ===== one branch per source, all with the same columns in the same order =====
