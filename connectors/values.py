@@ -68,6 +68,8 @@ def parse_int(value) -> int | None:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a whole number")
     if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:  # JSON integers can be any size; BIGINT cannot
+            raise ValueError(f"{value!r} is out of range")
         return value
     value = text(value)
     if value is None:

@@ -173,6 +173,16 @@ def test_bare_gzip_and_truncated_bare_gzip(tmp_path, read):
     ]
 
 
+def test_numbers_too_big_for_their_columns_do_not_fail_the_file(tmp_path, read):
+    path = tmp_path / "big.jsonl"
+    path.write_text(
+        '{"$insert_id": "big", "event_time": "2024-11-05 18:20:03.114000", "session_id": 18446744073709551615,'
+        ' "amplitude_id": 18446744073709551615, "user_id": 1.8446744073709552e19}\n'
+    )
+    (event,) = read(amplitude, path).rows("events")  # read_all converts to Arrow: an overflow would raise
+    assert (event["session_id"], event["amplitude_id"], event["user_id"]) == (None, "18446744073709551615", None)
+
+
 def test_json_array_file(read):
     result = read(amplitude, FIXTURES / "events_array.json")
     assert [(r["_source_row"], r["insert_id"]) for r in result.rows("events")] == [(1, "arr-1")]

@@ -290,7 +290,7 @@ def test_parse_bool():
 def test_parse_int():
     assert [parse_int(v) for v in ("42", "-7", "+3", "1,234", "1e3", 5, 12.0, " ", None)] == [42, -7, 3, 1234, 1000, 5, 12, None, None]
     for bad, message in (("4.5", "not a whole number"), ("abc", "not a number"), (True, "not a whole number"),
-                         ("nan", "not a whole number"), ("99999999999999999999", "out of range")):
+                         ("nan", "not a whole number"), ("99999999999999999999", "out of range"), (2**64, "out of range")):
         with pytest.raises(ValueError, match=message):
             parse_int(bad)
 
