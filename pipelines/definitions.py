@@ -19,6 +19,7 @@ import pipelines.assets
 from pipelines.resources import Warehouse
 
 EVERYTHING_JOB = "cxp_everything"
+REBUILD_JOB = "cxp_rebuild"
 
 
 def make_definitions(warehouse: Warehouse | None = None) -> Definitions:
@@ -27,10 +28,14 @@ def make_definitions(warehouse: Warehouse | None = None) -> Definitions:
     assets = load_assets_from_package_module(pipelines.assets)
     checks = load_asset_checks_from_package_module(pipelines.assets)
     everything = define_asset_job(EVERYTHING_JOB, selection=AssetSelection.all(), description="Materialize every asset: exports to marts.")
+    # Everything derived from raw, e.g. after an erasure removed records from raw (cxp forget).
+    rebuild = define_asset_job(
+        REBUILD_JOB, selection=AssetSelection.all() - AssetSelection.groups("raw"), description="Rebuild every layer above raw from the raw tables."
+    )
     return Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[everything, *automation.JOBS],
+        jobs=[everything, rebuild, *automation.JOBS],
         sensors=automation.sensors(everything),
         schedules=automation.schedules(everything),
         resources={"warehouse": warehouse or Warehouse.from_env()},

@@ -21,14 +21,18 @@ class RunOutcome:
 
 
 def run_pipeline(
-    exports_dir: str | Path, warehouse_dir: str | Path, config_path: str | None = None, log_level: str = "WARNING"
+    exports_dir: str | Path,
+    warehouse_dir: str | Path,
+    config_path: str | None = None,
+    log_level: str = "WARNING",
+    job_name: str = EVERYTHING_JOB,
 ) -> RunOutcome:
     exports_dir = Path(exports_dir).resolve()
     if not exports_dir.is_dir():
         raise FileNotFoundError(f"exports directory {exports_dir} does not exist")
     warehouse = Warehouse(exports_dir=str(exports_dir), warehouse_dir=str(Path(warehouse_dir).resolve()), config_path=config_path)
     defs = make_definitions(warehouse)
-    job = defs.resolve_job_def(EVERYTHING_JOB)
+    job = defs.resolve_job_def(job_name)
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}}

@@ -56,6 +56,24 @@ def connect_published(warehouse_dir: str | os.PathLike) -> duckdb.DuckDBPyConnec
     return duckdb.connect(str(path), read_only=True)
 
 
+def compact(warehouse_dir: str | os.PathLike) -> None:
+    """Rewrite the build database into a fresh file.
+
+    DuckDB leaves deleted rows in free blocks until they are reused; after an erasure the
+    bytes must be gone, so every table is copied into a new file that replaces the old.
+    """
+    source = build_path(warehouse_dir)
+    fresh = source.with_name(f".compact.{os.getpid()}.duckdb")
+    fresh.unlink(missing_ok=True)
+    with duckdb.connect(str(source)) as con:
+        con.execute(f"attach '{fresh}' as fresh")
+        name = con.execute("select current_database()").fetchone()[0]
+        con.execute(f'copy from database "{name}" to fresh')
+        con.execute("detach fresh")
+    os.replace(fresh, source)
+    source.with_name(source.name + ".wal").unlink(missing_ok=True)
+
+
 def publish(warehouse_dir: str | os.PathLike) -> Path:
     """Copy the build database to the published path atomically (copy, fsync, rename)."""
     source = build_path(warehouse_dir)
