@@ -51,7 +51,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
 def _event(event, row: int) -> dict:
     """One event as a raw record; ValueError with the reason when it cannot be trusted."""
     if event.__class__ is not dict:
-        raise ValueError(f"line {row} is not a JSON object")
+        raise ValueError(f"record {row} is not a JSON object")
     properties = event.get("properties")
     if properties is None:  # flat layout: the properties are the record itself
         properties = {k: v for k, v in event.items() if k not in _EVENT_KEYS}
