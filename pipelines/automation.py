@@ -99,7 +99,7 @@ def build_new_exports_sensor(everything_job):
             return SkipReason(f"no new export files in {exports_dir}")
         context.update_cursor(cursor)
         queued = context.instance.get_runs(
-            filters=RunsFilter(job_name=everything_job.name, statuses=list(NOT_YET_WRITING)), limit=1
+            filters=RunsFilter(job_name=everything_job.name, statuses=[DagsterRunStatus.QUEUED]), limit=1
         )
         if queued:
             return SkipReason(f"{len(new)} new file(s); run {queued[0].run_id} is queued and will load them")

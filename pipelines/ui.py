@@ -1,7 +1,8 @@
 """``cxp ui``: the Dagster webserver and daemon (``dagster dev``) on this project.
 
 The instance lives in ``.dagster_home/`` at the project root (git ignores it), configured by
-the repository's ``dagster.yaml``, which is copied there on every start so edits take effect.
+the repository's ``dagster.yaml``, which is copied there on every start so edits take effect,
+with a workspace naming the code location ``cxp`` (``pipelines.definitions``).
 ``dagster dev`` forks a webserver, a daemon and code servers; it runs in a process group of
 its own, and Ctrl-C or SIGTERM here stops the whole group, interrupting it first the way a
 terminal would and killing whatever is left after a grace period.
@@ -16,10 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from pipelines.resources import DEFAULT_EXPORTS_DIR, DEFAULT_WAREHOUSE_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
+CODE_LOCATION = "cxp"
+DEFINITIONS_MODULE = "pipelines.definitions"
 # Tests point the instance elsewhere so they never touch a developer's run history.
 DAGSTER_HOME_ENV = "CXP_DAGSTER_HOME"
 STOP_GRACE_SECONDS = 30
@@ -30,17 +35,40 @@ def dagster_home() -> Path:
 
 
 def prepare_instance(home: Path) -> Path:
+    """Copy the instance config in and write the workspace (the code location ``cxp``); returns the workspace file."""
     home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(INSTANCE_CONFIG, home / "dagster.yaml")
-    return home
+    workspace = home / "workspace.yaml"
+    workspace.write_text(
+        yaml.safe_dump(
+            {
+                "load_from": [
+                    {
+                        "python_module": {
+                            "module_name": DEFINITIONS_MODULE,
+                            "location_name": CODE_LOCATION,
+                            "working_directory": str(PROJECT_ROOT),
+                        }
+                    }
+                ]
+            }
+        )
+    )
+    return workspace
 
 
 def ui_environment(home: Path, exports: Path, warehouse: Path) -> dict[str, str]:
-    return {**os.environ, "DAGSTER_HOME": str(home), "CXP_EXPORTS_DIR": str(exports), "CXP_WAREHOUSE_DIR": str(warehouse)}
+    env = {**os.environ, "DAGSTER_HOME": str(home), "CXP_EXPORTS_DIR": str(exports), "CXP_WAREHOUSE_DIR": str(warehouse)}
+    # Dagster's processes run in DAGSTER_HOME: a cxp.yaml in the caller's directory is passed on by path.
+    if not env.get("CXP_CONFIG") and Path("cxp.yaml").is_file():
+        env["CXP_CONFIG"] = str(Path("cxp.yaml").resolve())
+    elif env.get("CXP_CONFIG"):
+        env["CXP_CONFIG"] = str(Path(env["CXP_CONFIG"]).resolve())
+    return env
 
 
-def dagster_dev_command(port: int, host: str) -> list[str]:
-    return [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "--host", host, "--port", str(port)]
+def dagster_dev_command(workspace: Path, port: int, host: str) -> list[str]:
+    return [sys.executable, "-m", "dagster", "dev", "--workspace", str(workspace), "--host", host, "--port", str(port)]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -74,7 +102,8 @@ def stop_group(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECO
 def start_ui(port: int = 3000, host: str = "127.0.0.1", exports_dir: str | None = None, warehouse_dir: str | None = None) -> int:
     exports = Path(exports_dir or os.environ.get("CXP_EXPORTS_DIR") or DEFAULT_EXPORTS_DIR).resolve()
     warehouse = Path(warehouse_dir or os.environ.get("CXP_WAREHOUSE_DIR") or DEFAULT_WAREHOUSE_DIR).resolve()
-    home = prepare_instance(dagster_home())
+    home = dagster_home()
+    workspace = prepare_instance(home)
     shown_host = "localhost" if host in ("0.0.0.0", "::") else host
     print(f"cxp UI: http://{shown_host}:{port}  (Dagster webserver and daemon; Ctrl-C stops both)")
     print(f"  exports:   {exports}{'' if exports.is_dir() else '  (does not exist yet: runs will load nothing)'}")
@@ -82,7 +111,7 @@ def start_ui(port: int = 3000, host: str = "127.0.0.1", exports_dir: str | None 
     print(f"  instance:  {home}  (configured by {INSTANCE_CONFIG.name})", flush=True)
 
     process = subprocess.Popen(
-        dagster_dev_command(port, host), cwd=PROJECT_ROOT, env=ui_environment(home, exports, warehouse), start_new_session=True
+        dagster_dev_command(workspace, port, host), cwd=home, env=ui_environment(home, exports, warehouse), start_new_session=True
     )
 
     def on_sigterm(signum, frame):

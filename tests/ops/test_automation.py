@@ -11,6 +11,7 @@ import pytest
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterEventType,
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
@@ -67,6 +68,15 @@ def test_each_file_version_is_new_once(facebook_exports):
     assert new == [] and "facebook/comments_page_2.json" not in json.loads(cursor)
 
 
+def _origin():
+    """Where a queued run of the everything job would be launched from (queued runs must say)."""
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    location = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="pipelines.definitions"))
+    return RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), EVERYTHING_JOB)
+
+
 @pytest.fixture
 def defs(warehouse):
     return make_definitions(warehouse)
@@ -83,7 +93,7 @@ def test_sensor_requests_one_run_per_batch_of_new_files(defs, warehouse, faceboo
         assert isinstance(again, SkipReason)
 
         # New files while a run is still queued: that run will load them, no second run.
-        instance.add_run(DagsterRun(job_name=EVERYTHING_JOB, status=DagsterRunStatus.QUEUED))
+        instance.add_run(DagsterRun(job_name=EVERYTHING_JOB, status=DagsterRunStatus.QUEUED, remote_job_origin=_origin()))
         more = facebook_exports / "facebook" / "comments_page_2.json"
         more.write_text('{"data": []}')
         _age(more, 60)
@@ -112,7 +122,7 @@ def test_publisher_publishes_a_successful_run(defs, warehouse):
     with DagsterInstance.ephemeral() as instance:
         result = _run(instance, warehouse)
         assert not published_path(warehouse.warehouse_path).exists()
-        success_event = next(e for e in result.all_events if e.event_type_value == "RUN_SUCCESS")
+        success_event = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
         context = build_run_status_sensor_context(
             sensor_name=PUBLISH_SENSOR, dagster_event=success_event, dagster_instance=instance,
             dagster_run=result.dagster_run, resources={"warehouse": warehouse},
