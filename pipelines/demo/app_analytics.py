@@ -86,7 +86,7 @@ def _amplitude_session(ctx, rng, p, device, events, session_ms, version) -> None
         "app": int(ref.AMPLITUDE_PROJECT), "city": p.city, "client_event_time": None,
         "client_upload_time": clock.amplitude_time(upload_ms - 300), "country": ref.COUNTRY_NAMES[p.country],
         "data": {}, "device_brand": None if ios else model[3], "device_carrier": rng.choice(ref.CARRIERS[p.country]),
-        "device_family": "Apple iPhone" if ios else f"{model[2]} Phone", "device_id": device.amplitude_id,
+        "device_family": ("Apple iPad" if model[0].startswith("iPad") else "Apple iPhone") if ios else f"{model[2]} Phone", "device_id": device.amplitude_id,
         "device_manufacturer": "Apple" if ios else model[2], "device_model": model[0] if ios else model[1],
         "device_type": model[1] if ios else f"{model[2]} {model[1]}", "dma": None, "event_id": None,
         "event_properties": None, "event_time": None, "event_type": None, "group_properties": {}, "groups": {}, "idfa": None,

@@ -14,7 +14,7 @@ START = int(dt.datetime(2024, 6, 1, 5, 0, tzinfo=UTC).timestamp())  # 2024-06-01
 END = int(dt.datetime(2024, 12, 1, 0, 0, tzinfo=UTC).timestamp())  # exports pulled at the end of 2024-11-30 UTC
 DAY = 86_400
 HOUR = 3_600
-SPAN_DAYS = (END - START) // DAY + 1
+SPAN_DAYS = -(-(END - START) // DAY)  # store-local days 2024-06-01 .. 2024-11-30
 
 _STORE_ZONE = ZoneInfo("America/Chicago")
 # The one daylight-saving change inside the span (first Sunday of November, 02:00 CDT): found once

@@ -50,7 +50,9 @@ class Defects(Ledger):
         self.by_connector: dict[str, int] = {}
 
     def add(self, connector: str, entity: str, source_file: str, defect: str, detail: str = "") -> None:  # type: ignore[override]
-        super().add(connector, entity, source_file, defect, detail)
+        """``source_file`` is the file's path inside the connector folder; the ledger keeps it relative to
+        the exports folder, as audit.quarantine does."""
+        super().add(connector, entity, f"{connector}/{source_file}", defect, detail)
         self.by_connector[connector] = self.by_connector.get(connector, 0) + 1
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipelines.demo import app_analytics, shopify, social, support, surveys
 from pipelines.demo.context import Context, Defects, Truth
 from pipelines.demo.journeys import live
-from pipelines.demo.population import OrderPlan, group_bounds, make_group
+from pipelines.demo.population import EmailBook, OrderPlan, group_bounds, make_group
 
 # connector folder -> writer, in the order of DESIGN.md's exports table.
 WRITERS = (
@@ -51,8 +51,9 @@ def generate(out_dir: Path, customers: int, seed: int) -> str:
     with tempfile.TemporaryDirectory(prefix="cxp-demo-") as tmp:
         ctx = Context(seed, customers, Path(tmp))
         plan = OrderPlan(customers, seed)
+        book = EmailBook()
         for group, (start, size) in enumerate(group_bounds(customers)):
-            rng, people = make_group(seed, group, start, size, plan)
+            rng, people = make_group(seed, group, start, size, plan, book)
             for person in people:
                 live(ctx, rng, person)
                 cases.update(person.cases)

@@ -13,6 +13,7 @@ so each person's orders are dealt from one global, time-sorted sequence.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 
@@ -54,7 +55,7 @@ class OrderPlan:
 def _order_times(rng: np.random.Generator, n: int) -> np.ndarray:
     """Order times with the shape of a real shop: growth, weekly rhythm, evening peaks, a July
     sale, Labor Day and the Black Friday / Cyber Monday rush."""
-    days = np.arange(clock.SPAN_DAYS - 1)
+    days = np.arange(clock.SPAN_DAYS)
     weight = 1.0 + 0.35 * days / days[-1]
     weekday = (days + 5) % 7  # 2024-06-01 was a Saturday (Mon = 0)
     weight *= np.array([1.08, 1.0, 0.98, 1.0, 0.95, 0.9, 1.12])[weekday]
@@ -65,11 +66,16 @@ def _order_times(rng: np.random.Generator, n: int) -> np.ndarray:
         weight[(local_dates >= start) & (local_dates <= stop)] *= factor
     hours = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.6, 0.8, 1.0, 1.1, 1.2,
                       1.3, 1.2, 1.1, 1.1, 1.2, 1.4, 1.6, 1.8, 1.9, 1.7, 1.2, 0.6])
-    day = rng.choice(days, size=n, p=weight / weight.sum())
-    hour = rng.choice(24, size=n, p=hours / hours.sum())
-    local = clock.START + day * clock.DAY + hour * clock.HOUR + rng.integers(0, clock.HOUR, size=n)
+    drawn = n + n // 20 + 50  # a few land after the exports were pulled (late on 30 November) and are dropped
+    day = rng.choice(days, size=drawn, p=weight / weight.sum())
+    hour = rng.choice(24, size=drawn, p=hours / hours.sum())
+    local = clock.START + day * clock.DAY + hour * clock.HOUR + rng.integers(0, clock.HOUR, size=drawn)
     # After the November clock change local midnight is an hour later in UTC.
-    return np.where(local >= clock.DST_END, local + clock.HOUR, local).astype(np.int64)
+    times = np.where(local >= clock.DST_END, local + clock.HOUR, local).astype(np.int64)
+    times = times[times < clock.END - 600]
+    while len(times) < n:  # practically never: top up from the busiest day-time hours
+        times = np.concatenate((times, times[: n - len(times)]))
+    return times[:n]
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -203,11 +209,33 @@ def _family_name(culture: str, female: bool, last: str) -> str:
     return last
 
 
-def _email(rng: random.Random, country: str, first: str, last: str) -> str:
-    return f"{ids.email_local(rng, first, last)}@{_weighted(rng, ref.EMAIL_DOMAINS[country])}"
+class EmailBook:
+    """Mailboxes already given out: two people never share a private address by accident, not even
+    one Gmail folds into another (j.smith@ and jsmith@ are one mailbox). Holds 8-byte digests, so a
+    million people cost tens of megabytes."""
+
+    def __init__(self):
+        self._taken: set[int] = set()
+
+    def claim(self, email: str) -> bool:
+        local, _, domain = email.lower().partition("@")
+        if domain in ("gmail.com", "googlemail.com"):
+            local, domain = local.split("+")[0].replace(".", ""), "gmail.com"
+        digest = int.from_bytes(hashlib.blake2b(f"{local}@{domain}".encode(), digest_size=8).digest(), "little")
+        if digest in self._taken:
+            return False
+        self._taken.add(digest)
+        return True
 
 
-def new_person(rng: random.Random, index: int, plan: OrderPlan) -> Person:
+def _email(rng: random.Random, country: str, first: str, last: str, book: EmailBook) -> str:
+    while True:
+        email = f"{ids.email_local(rng, first, last)}@{_weighted(rng, ref.EMAIL_DOMAINS[country])}"
+        if book.claim(email):
+            return email
+
+
+def new_person(rng: random.Random, index: int, plan: OrderPlan, book: EmailBook) -> Person:
     country = _weighted(rng, ref.COUNTRY_WEIGHTS)
     culture = _weighted(rng, ref.CULTURE_MIX[country])
     female = rng.random() < 0.5
@@ -217,7 +245,7 @@ def new_person(rng: random.Random, index: int, plan: OrderPlan) -> Person:
     person = Person(
         index=index, pid=f"P{index + 1:07d}", country=country, culture=culture, female=female, first=first, last=last,
         city=city, province=province, province_name=province_name, zip=postcode, address1=address1, address2=address2,
-        area=area, email=_email(rng, country, first, last),
+        area=area, email=_email(rng, country, first, last, book),
         mobile=ids.mobile_number(rng, country, mobile_area) if rng.random() < 0.93 else None,
         phone_style=rng.randrange(8), orders=plan.orders_of(index),
     )
@@ -253,11 +281,15 @@ def _customer_id(rng: random.Random, index: int, account: int) -> str:
 
 # --- hard cases -------------------------------------------------------------------------------
 
-def make_group(seed: int, group: int, start: int, size: int, plan: OrderPlan) -> tuple[random.Random, list[Person]]:
-    """The people of one group, hard cases applied; returns the group's generator for their journeys."""
+def make_group(seed: int, group: int, start: int, size: int, plan: OrderPlan,
+               book: EmailBook | None = None) -> tuple[random.Random, list[Person]]:
+    """The people of one group, hard cases applied; returns the group's generator for their journeys.
+
+    ``book`` is shared by all groups of one demo, so addresses stay unique across groups."""
+    book = book if book is not None else EmailBook()
     rng = random.Random(seed * 1_000_003 + group)
-    people = [new_person(rng, start + i, plan) for i in range(size)]
-    _apply_hard_cases(rng, people, group)
+    people = [new_person(rng, start + i, plan, book) for i in range(size)]
+    _apply_hard_cases(rng, people, group, book)
     return rng, people
 
 
@@ -267,7 +299,7 @@ def _count(rng: random.Random, size: int, rate: float) -> int:
     return max(1, int(expected) + (1 if rng.random() < expected - int(expected) else 0))
 
 
-def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> None:
+def _apply_hard_cases(rng: random.Random, people: list[Person], group: int, book: EmailBook) -> None:
     taken: set[int] = set()
     order = list(range(len(people)))
     rng.shuffle(order)  # candidates are tried in one random order, so a take is not a scan of the group
@@ -287,19 +319,20 @@ def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> N
         a, b = take(us_account), take(lambda p: p.customer_ids and p.country == "US")
         if not (a and b):
             break
-        b.first, b.last, b.culture, b.female, b.nick = a.first, a.last, a.culture, a.female, a.nick
+        a.nick = None  # so both shop accounts carry the very same name
+        b.first, b.last, b.culture, b.female, b.nick = a.first, a.last, a.culture, a.female, None
         b.city, b.province, b.province_name, b.area = a.city, a.province, a.province_name, a.area
         b.zip = a.zip[:3] + f"{(int(a.zip[3:]) + rng.randint(1, 9)) % 100:02d}"
-        b.email = _email(rng, b.country, b.first, b.last)
+        b.email = _email(rng, b.country, b.first, b.last, book)
         a.cases.append("namesake")
         b.cases.append("namesake")
 
-    # Households: two people at one address sharing the landline they both give out.
+    # Households: two people at one address sharing the landline they both give out (on their shop accounts too).
     for _ in range(_count(rng, size, 0.015)):
-        a, b = take(lambda p: p.country == "US"), take(lambda p: p.country == "US")
+        a, b = take(us_account), take(us_account)
         if not (a and b):
             break
-        _move_in(rng, a, b, same_last=rng.random() < 0.7)
+        _move_in(rng, a, b, book, same_last=rng.random() < 0.7)
         a.landline = b.landline = ids.landline_number(rng, "US", a.area)
         a.cases.append("household_phone")
         b.cases.append("household_phone")
@@ -309,7 +342,7 @@ def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> N
         a, b = take(lambda p: p.country == "US" and p.customer_ids), take(lambda p: p.country == "US" and p.customer_ids)
         if not (a and b):
             break
-        _move_in(rng, a, b, same_last=True)
+        _move_in(rng, a, b, book, same_last=True)
         tablet = _device(rng, "iOS")
         tablet.model, tablet.shared = ref.IOS_DEVICES[-1], True
         for person in (a, b):
@@ -319,7 +352,7 @@ def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> N
 
     # A small business's shared mailbox (info@...): used by two or three colleagues.
     for n in range(_count(rng, size, 0.002)):
-        team = [take(lambda p: p.country == "US") for _ in range(2 if rng.random() < 0.6 else 3)]
+        team = [take(lambda p: p.country == "US" and p.orders) for _ in range(2 if rng.random() < 0.6 else 3)]
         team = [p for p in team if p]
         if len(team) < 2:
             break
@@ -337,15 +370,16 @@ def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> N
 
     # Married-name change: older records carry the maiden name (and often the old email).
     for _ in range(_count(rng, size, 0.01)):
-        p = take(lambda q: q.female and q.customer_ids and len(q.orders) >= 1)
+        p = take(lambda q: q.female and len(q.orders) >= 2 and q.orders[-1][1] - q.orders[0][1] > 2 * clock.DAY)
         if not p:
             break
         p.maiden = p.last
         p.last = _family_name(p.culture, True, _name(rng, p.culture, False)[1])
-        p.married_at = clock.START + rng.randint(60, 150) * clock.DAY
+        # Married between the first and the last order: the account and early orders keep the maiden name.
+        p.married_at = rng.randint(p.orders[0][1] + clock.DAY, p.orders[-1][1] - 1)
         if rng.random() < 0.6:
             p.email_before_marriage = p.email
-            p.email = _email(rng, p.country, p.first, p.last)
+            p.email = _email(rng, p.country, p.first, p.last, book)
         p.cases.append("married_name")
 
     # Duplicate shop account: a second Customer ID, same email (made at the till).
@@ -357,11 +391,11 @@ def _apply_hard_cases(rng: random.Random, people: list[Person], group: int) -> N
         p.cases.append("duplicate_shop_account")
 
 
-def _move_in(rng: random.Random, a: Person, b: Person, same_last: bool) -> None:
+def _move_in(rng: random.Random, a: Person, b: Person, book: EmailBook, same_last: bool) -> None:
     b.city, b.province, b.province_name, b.zip, b.address1, b.address2, b.area = (
         a.city, a.province, a.province_name, a.zip, a.address1, a.address2, a.area)
     b.country = a.country
     if same_last:
         masculine = a.last[:-1] + "i" if a.culture == "polish" and a.last.endswith(("ska", "cka", "dzka")) else a.last
         b.last, b.culture = _family_name(a.culture, b.female, masculine), a.culture
-        b.email = _email(rng, b.country, b.first, b.last)
+        b.email = _email(rng, b.country, b.first, b.last, book)

@@ -71,9 +71,10 @@ def add_account(ctx: Context, rng: random.Random, p, account_index: int, orders:
             email = p.mailbox
         elif ids.is_gmail(email) and rng.random() < 0.3:
             email = ids.gmail_variant(rng, email)  # p.raman+shop@gmail.com here, praman@gmail.com elsewhere
-        has_address = bool(orders) or rng.random() < 0.6
+        has_address = bool(orders) or p.landline is not None or rng.random() < 0.6
         typed_phone = p.landline or p.mobile
-        address_phone = ids.typed_phone(typed_phone, p.phone_style) if typed_phone and has_address and rng.random() < 0.55 else ""
+        given = p.landline is not None or rng.random() < 0.55  # a household gives its landline everywhere
+        address_phone = ids.typed_phone(typed_phone, p.phone_style) if typed_phone and has_address and given else ""
         phone = p.mobile if p.mobile and rng.random() < 0.45 else ""
         tags = []
         if len(p.orders) >= 5:
@@ -162,7 +163,7 @@ def add_order(ctx: Context, rng: random.Random, p, order) -> None:
     email = p.email_at(created)
     if order.account and order.account != p.customer_ids[0]:
         email = email.upper() if rng.random() < 0.3 else email
-    elif p.mailbox and (p.owns_mailbox or rng.random() < 0.5):
+    elif p.mailbox and (p.owns_mailbox or order.number == p.orders[0][0] or rng.random() < 0.5):
         email = p.mailbox  # ordered for the business: the shared mailbox, whoever typed it
     elif rng.random() < 0.03:
         email = ids.email_typo(rng, email)
@@ -254,7 +255,10 @@ def add_order(ctx: Context, rng: random.Random, p, order) -> None:
                                         "Shipping Country", "Shipping Phone")):
                 row[_COL[column]] = shipping[k]
         rows.append(row)
-    ctx.spool("orders", 50_000).add(order.number, (p.pid, order.order_id, created, rows))
+    first = rows[0]
+    # A walk-in sale without email, phone or name names nobody: the truth leaves it anonymous.
+    anonymous = not any(first[_COL[c]] for c in ("Email", "Phone", "Billing Phone", "Billing Name", "Shipping Name"))
+    ctx.spool("orders", 50_000).add(order.number, ("" if anonymous else p.pid, order.order_id, created, rows))
 
 
 def write_orders(ctx: Context, out: Path, truth: Truth, defects: Defects) -> dict[str, int]:

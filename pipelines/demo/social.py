@@ -34,8 +34,11 @@ TWITTER_EPOCH_MS = 1_288_834_974_657
 _TOKEN = string.ascii_letters + string.digits
 
 
-def _fill(rng: random.Random, templates: tuple[str, ...], order) -> str:
-    usable = [t for t in templates if "{order}" not in t] if order is None else list(templates)
+def _fill(rng: random.Random, templates: tuple[str, ...], order, force_order: bool = False) -> str:
+    if force_order:
+        usable = [t for t in templates if "{order}" in t]
+    else:
+        usable = [t for t in templates if "{order}" not in t] if order is None else list(templates)
     template = rng.choice(usable or templates)
     number = "" if order is None else rng.choice((f"#{order.number}", f"#{order.number}", f"order #{order.number}", f"{order.number}"))
     return template.format(order=number, days=rng.randint(3, 12))
@@ -43,10 +46,10 @@ def _fill(rng: random.Random, templates: tuple[str, ...], order) -> str:
 
 # --- X / Twitter ------------------------------------------------------------------------------
 
-def tweet(ctx: Context, rng: random.Random, p, when: int, mood: str, order) -> str:
+def tweet(ctx: Context, rng: random.Random, p, when: int, mood: str, order, force_order: bool = False) -> str:
     """Spool one tweet by ``p``; returns its text (a support ticket may quote it)."""
     user_id, username, display = p.twitter
-    text = _fill(rng, ref.TWEETS[mood], order)
+    text = _fill(rng, ref.TWEETS[mood], order, force_order)
     millis = when * 1000 + rng.randrange(1000)
     tweet_id = str(((millis - TWITTER_EPOCH_MS) << 22) | rng.getrandbits(22))
     body = {"id": tweet_id, "text": text, "author_id": user_id, "created_at": clock.iso_millis_z(millis),
@@ -124,18 +127,22 @@ def content_hash(*parts) -> str:
     return "hash:" + hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:32]
 
 
-def fb_comment(ctx: Context, rng: random.Random, p, when: int, mood: str, order) -> str:
+def fb_comment(ctx: Context, rng: random.Random, p, when: int, mood: str, order, force_order: bool = False) -> str:
     """Spool one comment by ``p`` on the page's latest post; returns its text."""
     page_scoped_id, shown = p.facebook
-    text = _fill(rng, ref.FB_COMMENTS[mood], order)
+    text = _fill(rng, ref.FB_COMMENTS[mood], order, force_order)
     comment = {}
     comment_id = f"{ref.FACEBOOK_PAGE_ID}_{rng.randint(10**14, 10**15 - 1)}"
-    if rng.random() >= 0.025:
+    # The token's permissions decide what comes back: a few comments lack their id, more their author
+    # (each at least once per group of people, so every demo has both).
+    first_of_group = ("facebook comment",) not in ctx.shared
+    ctx.shared[("facebook comment",)] = True
+    if rng.random() >= 0.025 and not first_of_group:
         comment["id"] = comment_id
     created = clock.graph_time(when)
     comment["message"] = text
     comment["created_time"] = created
-    with_author = rng.random() >= 0.15
+    with_author = rng.random() >= 0.15 and not (first_of_group and order is not None)
     if with_author:
         comment["from"] = {"id": page_scoped_id, "name": shown}
     comment["like_count"] = rng.choices((0, 1, 4, 17), (60, 25, 12, 3))[0]

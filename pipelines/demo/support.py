@@ -202,8 +202,8 @@ def _lifecycle(rng: random.Random, issue, created: int, channel: str, final: boo
                 solved, replies = again, replies + 1
         rated = solved + rng.randint(2 * HOUR, 2 * DAY)
         rating = comment = None
-        if rng.random() < (0.35 if bad else 0.25) and rated < END:
-            rating = "bad" if (bad and rng.random() < 0.75) or (not bad and rng.random() < 0.06) else "good"
+        if rng.random() < (0.3 if bad else 0.25) and rated < END:
+            rating = "bad" if (bad and rng.random() < (0.7 if final else 0.45)) or (not bad and rng.random() < 0.05) else "good"
             comment = rng.choice(ref.SATISFACTION_BAD if rating == "bad" else ref.SATISFACTION_GOOD)
             events.append((rated, "solved", True, solved, first_solved, reopens, replies, rating, comment))
         closed = solved + 4 * DAY
@@ -401,9 +401,9 @@ def _ctr(rng, contact_id, when, chat, endpoint, attributes, queue, wait, abandon
         reason = "CUSTOMER_DISCONNECT"
     else:
         connected = enqueue + wait
-        talk = rng.randint(400, 1600) if bad else rng.randint(90, 700)
+        talk = int(rng.lognormvariate(6.2, 0.45)) if bad else int(rng.lognormvariate(5.6, 0.5))  # medians ~8 and ~4.5 min
         hold = rng.randint(30, 400) if bad and rng.random() < 0.6 else (rng.randint(10, 120) if rng.random() < 0.25 else 0)
-        after_work = rng.randint(20, 150)
+        after_work = rng.randint(15, 120)
         disconnect = connected + talk + hold
         agent_name = rng.choice(ref.CONNECT_AGENTS)
         agent = {
