@@ -21,10 +21,30 @@ ANCHOR_RULE = "anchor"
 UNLINKED_RULE = "unlinked"
 
 
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def names_compatible(a: str, b: str) -> bool:
+    """Could be one person's first name: equal, a prefix or initial, or a typo apart
+    (the rule identity_usage.sql applies in SQL)."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    return _levenshtein(a, b) <= (2 if min(len(a), len(b)) >= 6 else 1)
+
+
 @dataclass(frozen=True)
 class Limits:
     """At most ``per_type[t]`` distinct values of identifier type ``t`` in one cluster;
-    links whose rule is in ``may_exceed`` are allowed to cross the limit."""
+    links whose rule is in ``may_exceed`` are allowed to cross the limit, when the two
+    sides' first names are compatible (two accounts on one email are one person signing
+    up twice only if it is the same person's name)."""
 
     per_type: dict[str, int] = field(default_factory=lambda: {"shop_customer_id": 1, "app_account": 1})
     may_exceed: frozenset[str] = frozenset({"email"})
@@ -43,6 +63,7 @@ class _Components:
         self.parent = list(range(n))
         self.size = [1] * n
         self.values: dict[int, dict[str, set]] = {}
+        self.names: dict[int, set[str]] = {}
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -63,13 +84,25 @@ class _Components:
             mine = self.values.setdefault(a, {})
             for kind, vals in moved.items():
                 mine.setdefault(kind, set()).update(vals)
+        names = self.names.pop(b, None)
+        if names:
+            self.names.setdefault(a, set()).update(names)
 
-    def merged_count(self, a: int, b: int, kind: str) -> int:
+    def same_person_names(self, a: int, b: int) -> bool:
+        na, nb = self.names.get(a), self.names.get(b)
+        if not na or not nb:
+            return True
+        return any(names_compatible(x, y) for x in na for y in nb)
+
+    def crosses(self, a: int, b: int, kind: str, limit: int) -> bool:
+        """Would joining a and b add values of ``kind`` beyond ``limit``? A side that is
+        already over (joined by stronger evidence) may still take records that add none."""
         va = self.values.get(a, {}).get(kind, set())
         vb = self.values.get(b, {}).get(kind, set())
         if not va or not vb:
-            return len(va) + len(vb)
-        return len(va | vb)
+            return False
+        merged = len(va | vb)
+        return merged > limit and merged > max(len(va), len(vb))
 
 
 def cluster(
@@ -77,10 +110,12 @@ def cluster(
     links: pd.DataFrame,
     limited_values: pd.DataFrame | None = None,
     limits: Limits | None = None,
+    first_names: pd.Series | None = None,
 ) -> Clustering:
     """Cluster ``nodes`` (node_id, trust_rank) over ``links`` (node_id, linked_node_id, rule,
     evidence, tier, confidence). ``limited_values`` (node_id, id_type, id_value) are the
-    values the limits count."""
+    values the limits count; ``first_names`` (node_id -> comparison key) decide whether
+    stronger evidence may cross a limit."""
     limits = limits or Limits()
     node_ids = nodes["node_id"].tolist()
     index = {node: i for i, node in enumerate(node_ids)}
@@ -90,6 +125,11 @@ def cluster(
         for node, kind, value in zip(limited_values["node_id"], limited_values["id_type"], limited_values["id_value"]):
             if kind in limits.per_type and node in index:
                 comps.values.setdefault(index[node], {}).setdefault(kind, set()).add(value)
+
+    if first_names is not None:
+        for node, name in first_names.dropna().items():
+            if node in index:
+                comps.names.setdefault(index[node], set()).add(name)
 
     ordered = links.sort_values(["tier", "confidence"], ascending=[True, False], kind="stable") if len(links) else links
     tree: dict[int, list[tuple[int, int]]] = {}
@@ -105,11 +145,12 @@ def cluster(
         ra, rb = comps.find(a), comps.find(b)
         if ra == rb:
             continue
-        crossing = [
-            kind for kind, limit in limits.per_type.items() if comps.merged_count(ra, rb, kind) > limit
-        ]
+        crossing = [kind for kind, limit in limits.per_type.items() if comps.crosses(ra, rb, kind, limit)]
         if crossing and rule not in limits.may_exceed:
             refused.append((a_id, b_id, rule, evidence, f"would give one customer more than {limits.per_type[crossing[0]]} {crossing[0]}"))
+            continue
+        if crossing and not comps.same_person_names(ra, rb):
+            refused.append((a_id, b_id, rule, evidence, f"would join two {crossing[0]} of people with different first names"))
             continue
         comps.union(ra, rb)
         edge = len(accepted)

@@ -120,10 +120,11 @@ def _identity_tables(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, config
     con.register("_raw", frame)
     email = "cxp_email_key(r.email)" if "email" in frame else "null"
     phone = f"cxp_phone(r.phone, '{config.default_phone_region}')" if "phone" in frame else "null"
+    postcode = "r.postcode" if "postcode" in frame else "cast(null as varchar)"
     con.execute(
         f"""create or replace table identity.person_records as
-            select p.node_id, 1 as trust_rank, p.first_name_key, p.last_name_key,
-                   {email} as email_key, {phone} as phone, cast(null as varchar) as app_user_id
+            select p.node_id, 'csv' as source, 'records' as entity, 1 as trust_rank, p.first_name_key, p.last_name_key,
+                   {email} as email_key, {phone} as phone, {postcode} as postcode, cast(null as varchar) as app_user_id
             from _people p join _raw r on r.unique_id = p.node_id"""
     )
     parts = []

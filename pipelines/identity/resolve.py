@@ -60,7 +60,13 @@ def _limited_values(con, limits: Limits) -> pd.DataFrame:
 
 
 def _nodes(con) -> pd.DataFrame:
-    return con.execute("select node_id, trust_rank from identity.person_records order by node_id").df()
+    return con.execute("select node_id, trust_rank, first_name_key from identity.person_records order by node_id").df()
+
+
+def _cluster(con, links: pd.DataFrame, limits: Limits):
+    nodes = _nodes(con)
+    names = nodes.set_index("node_id")["first_name_key"]
+    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names)
 
 
 def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
@@ -115,7 +121,7 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
     started = time.perf_counter()
     limits = limits_from_config(identity_config)
     deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
-    pre = cluster(_nodes(con), deterministic, _limited_values(con, limits), limits).assignment
+    pre = _cluster(con, deterministic, limits).assignment
     profiles = _profiles(con, pre)
     notes = [f"{len(profiles):,} named profiles from {pre['cluster'].nunique():,} deterministic clusters"]
     links = pd.DataFrame(columns=LINK_COLUMNS)
@@ -159,7 +165,7 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
         f"""select {', '.join(LINK_COLUMNS)} from identity.deterministic_links
             union all select {', '.join(LINK_COLUMNS)} from identity.probabilistic_links"""
     ).df()
-    result = cluster(_nodes(con), links, _limited_values(con, limits), limits)
+    result = _cluster(con, links, limits)
     assignment = result.assignment
     previous = None
     if _table_exists(con, "identity.node_assignment"):

@@ -6,9 +6,10 @@
 -- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
 -- but held by no order, or by several).
 with record_identifiers as (
-    select i.*, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.app_user_id
+    select i.*, p.source, p.entity, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.postcode, account.id_value as app_account
     from identity.identifiers i
     inner join identity.person_records p using (node_id)
+    left join identity.identifiers account on account.node_id = i.node_id and account.id_type = 'app_account'
 ),
 
 groups as (
@@ -17,7 +18,7 @@ groups as (
         id_value,
         count(distinct node_id) as n_records,
         count(distinct case when not quoted then node_id end) as n_holders,
-        count(distinct case when id_type = 'device' then app_user_id end) as n_app_accounts,
+        count(distinct case when id_type = 'device' then app_account end) as n_app_accounts,
         count(distinct first_name_key) as n_first_names
     from record_identifiers
     group by id_type, id_value
@@ -52,33 +53,51 @@ blocked as (
 
 signatures as (
     -- distinct people-looking combinations per identifier value, to find conflicts
-    select distinct id_type, id_value, first_name_key, last_name_key, email_key, phone
+    select *, row_number() over (order by id_type, id_value) as signature_id
+    from (
+    select distinct
+        id_type,
+        id_value,
+        first_name_key,
+        last_name_key,
+        email_key,
+        phone,
+        upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')) as postcode_key,
+        source = 'shopify' and entity = 'customers' as is_account
     from record_identifiers
-    where id_type in ('email', 'phone', 'national_id') and first_name_key is not null
+    where id_type in ('email', 'phone', 'national_id')
+    ) distinct_signatures
 ),
 
 conflicts as (
-    -- two records on one value whose first names cannot be the same person's
-    -- (not equal, not a prefix or initial, more than a typo apart) and who differ in
-    -- another strong detail: not the same email for a phone; a different surname or
-    -- phone for an email; a different surname for a national id
+    -- Two records on one value that cannot be one person's. Their first names differ
+    -- beyond a prefix, an initial or a typo, and another strong detail differs too: the
+    -- email for a phone (a household landline); the surname or phone for an email, or
+    -- both are shop accounts (colleagues on a company mailbox); the surname for a
+    -- national id. Or, whatever the names, an email whose records live at two postcodes
+    -- with two phones (two people typed the same address).
     select
         a.id_type,
         a.id_value,
-        min(a.first_name_key || ' / ' || b.first_name_key) as example
+        min(coalesce(a.first_name_key, '?') || ' / ' || coalesce(b.first_name_key, '?')) as example
     from signatures a
     inner join signatures b
-        on a.id_type = b.id_type and a.id_value = b.id_value and a.first_name_key < b.first_name_key
-    where not (
-            starts_with(a.first_name_key, b.first_name_key)
-            or starts_with(b.first_name_key, a.first_name_key)
-            or levenshtein(a.first_name_key, b.first_name_key) <= case when least(length(a.first_name_key), length(b.first_name_key)) >= 6 then 2 else 1 end
+        on a.id_type = b.id_type and a.id_value = b.id_value and a.signature_id < b.signature_id
+    where (
+            not (
+                starts_with(a.first_name_key, b.first_name_key)
+                or starts_with(b.first_name_key, a.first_name_key)
+                or levenshtein(a.first_name_key, b.first_name_key)
+                   <= case when least(length(a.first_name_key), length(b.first_name_key)) >= 6 then 2 else 1 end
+            )
+            and (
+                (a.id_type = 'phone' and coalesce(a.email_key <> b.email_key, true))
+                or (a.id_type = 'email' and (a.phone <> b.phone or levenshtein(a.last_name_key, b.last_name_key) > 2
+                                             or (a.is_account and b.is_account)))
+                or (a.id_type = 'national_id' and levenshtein(a.last_name_key, b.last_name_key) > 2)
+            )
         )
-        and (
-            (a.id_type = 'phone' and coalesce(a.email_key <> b.email_key, true))
-            or (a.id_type = 'email' and (a.phone <> b.phone or levenshtein(a.last_name_key, b.last_name_key) > 2))
-            or (a.id_type = 'national_id' and levenshtein(a.last_name_key, b.last_name_key) > 2)
-        )
+        or (a.id_type = 'email' and a.phone <> b.phone and a.postcode_key <> b.postcode_key)
     group by a.id_type, a.id_value
 )
 

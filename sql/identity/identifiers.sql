@@ -119,6 +119,10 @@ normalised as (
             when 'phone' then cxp_phone(id_raw, null)
             when 'shop_customer_id' then nullif(regexp_extract(lower(trim(id_raw)), (select pattern from shop_ref_pattern), 1), '')
             when 'order' then nullif(ltrim(regexp_extract(trim(id_raw), '([0-9]+)', 1), '0'), '')
+            -- one account written two ways by two SDKs (cust_8123… and 8123…) is one account
+            when 'app_account' then coalesce(
+                nullif(regexp_extract(lower(trim(id_raw)), (select pattern from shop_ref_pattern), 1), ''), nullif(trim(id_raw), '')
+            )
             -- an external id that is a shop customer id is typed as such above
             when 'external_id' then case when not regexp_matches(lower(trim(id_raw)), (select pattern from shop_ref_pattern)) then nullif(lower(trim(id_raw)), '') end
             else nullif(trim(id_raw), '')
