@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 README = ROOT / "benchmarks" / "README.md"
 DEFAULT_SIZES = (10_000, 100_000)
-LAYERS = ("staging", "identity", "core", "marts", "parquet")
+LAYERS = ("staging", "identity", "core", "marts", "parquet", "bi")
+OTHER_STAGES = ("bi", "publish", "orchestration")
 CONNECTOR_PREFIX = "load_"
 # The targets on a 2-core, 24 GiB machine, by size: (seconds, peak MiB).
 TARGETS = {100_000: (60.0, 2048.0), 1_000_000: (600.0, 6144.0)}
@@ -168,6 +169,8 @@ def summarise_stages(runs: list[dict]) -> dict:
             "records_per_s": records / wall if records is not None and wall else None,
             "peak_rss_mib": _max(e.get("peak_rss_mib") if e else None for e in entries),
         }
+        if entries[-1] and "quarantined" in entries[-1]:
+            stages[name]["quarantined"] = entries[-1]["quarantined"]
     return stages
 
 
@@ -196,6 +199,7 @@ def summarise_floor(floors: list[dict], stages: dict) -> dict:
             "duckdb_scan_s": scan,
             "extract_s": _median(e["extract_s"] for e in entries),
             "pipeline_records": ours.get("records"),
+            "pipeline_quarantined": ours.get("quarantined"),
             "pipeline_s": ours.get("wall_s_median"),
             "ratio": ours["wall_s_median"] / scan if ours.get("wall_s_median") and scan else None,
         }
@@ -332,10 +336,11 @@ def results_markdown(results: list[dict]) -> str:
     if not results:
         return "No results recorded yet: run `cxp bench`."
     lines = [
-        "Whole pipeline, medians of the runs (seconds; records/s in brackets; peak = resident memory of the run's process):",
+        "Whole pipeline, medians of the runs (seconds; records in per second in brackets; other = scorecard, publishing and "
+        "Dagster's own time between steps; peak = resident memory of the run's process):",
         "",
-        "| customers | date | machine (load) | runs | total s | ingest s | DuckDB scan s | ingest ÷ scan | staging s | identity s | core s | marts s | parquet s | peak MiB | generation s |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| customers | date | machine (load) | runs | total s | ingest s | DuckDB scan s | ingest ÷ scan | staging s | identity s | core s | marts s | parquet s | other s | peak MiB | generation s |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         st, peers, m = r["stages"], r["peers"], r["machine"]
@@ -352,6 +357,7 @@ def results_markdown(results: list[dict]) -> str:
             f"| {r['customers']:,} | {r['date']} | {m['cores']} cores, {m['memory_gib']:.0f} GiB (load {_fmt(load.get('before'))}) | {r['repeat']} "
             f"| {_fmt(r['total_s'], 2)} | {cell('ingest')} | {_fmt(peers.get('duckdb_scan_s'), 2)} | {_fmt(peers.get('ingest_ratio'), 1, '×')} "
             f"| {cell('staging')} | {cell('identity')} | {cell('core')} | {cell('marts')} | {cell('parquet')} "
+            f"| {_fmt(sum(st[n]['wall_s_median'] or 0 for n in OTHER_STAGES if n in st), 2)} "
             f"| {_fmt(r['peak_rss_mib'], 0)} | {_fmt(r['generation_s'], 1)} |"
         )
     identity_rows = [r for r in results if r["peers"].get("identity", {}).get("methods")]
@@ -360,8 +366,8 @@ def results_markdown(results: list[dict]) -> str:
             "",
             "Identity resolution on the same person records against the generator's ground truth (pairwise precision / recall / F1; wall seconds, median):",
             "",
-            "| customers | records | method | seconds | × Splink time | precision | recall | F1 |",
-            "|---:|---:|---|---:|---:|---:|---:|---:|",
+            "| customers | records | method | seconds | × Splink time | precision | recall | F1 | F1 (person records) |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in identity_rows:
             ident = r["peers"]["identity"]
@@ -370,7 +376,8 @@ def results_markdown(results: list[dict]) -> str:
                 ratio = m["wall_s"] / splink_s if m.get("wall_s") and splink_s else None
                 lines.append(
                     f"| {r['customers']:,} | {_fmt(ident.get('records'))} | {name} | {_fmt(m.get('wall_s'), 2)} | {_fmt(ratio, 2, '×')} "
-                    f"| {_fmt(m.get('precision'), 3)} | {_fmt(m.get('recall'), 3)} | {_fmt(m.get('f1'), 3)} |"
+                    f"| {_fmt(m.get('precision'), 3)} | {_fmt(m.get('recall'), 3)} | {_fmt(m.get('f1'), 3)} "
+                    f"| {_fmt(m.get('person_records', {}).get('f1'), 3)} |"
                 )
     slowest = results[-1].get("slowest_steps", [])[:8]
     if slowest:

@@ -5,8 +5,9 @@ process's memory meanwhile, and afterwards reads the Dagster run's step events t
 every step. Steps are grouped into stages:
 
 - ``load_<connector>``: one stage per connector (its ``load_<connector>`` step);
+- ``parquet``: the Parquet export step;
 - the Dagster asset group of everything else: ``staging``, ``identity``, ``core``,
-  ``marts``, ``parquet`` (asset-check steps count with the asset they check);
+  ``marts``, ``bi`` (asset-check steps count with the asset they check);
 - ``publish``: from the last step's end until ``run_pipeline`` returns (copying the
   build database to the published path);
 - ``orchestration``: the rest of the run's wall time (Dagster planning, step launch,
@@ -31,6 +32,7 @@ from pathlib import Path  # noqa: E402
 from benchmarks.memory import MemorySampler  # noqa: E402
 
 CONNECTOR_STEP_PREFIX = "load_"
+PARQUET_STAGE = "parquet"
 STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED")
 
 
@@ -85,6 +87,8 @@ def step_stages(definitions) -> tuple[dict[str, str], dict[str, set]]:
         op = assets_def.node_def.name
         if op.startswith(CONNECTOR_STEP_PREFIX):
             stage = op
+        elif PARQUET_STAGE in op:  # the Parquet export is a stage of its own inside the BI group
+            stage = PARQUET_STAGE
         else:
             keys = list(assets_def.keys) or [check.asset_key for check in assets_def.check_keys]
             groups = sorted({graph.get(key).group_name for key in keys if graph.has(key)})
@@ -105,8 +109,8 @@ def table_of(asset_key) -> str | None:
     return f"{path[0]}.{path[1]}" if len(path) == 2 else None
 
 
-def count_records(database: Path, stage_inputs: dict[str, set], stages: list[str]) -> dict[str, int | None]:
-    """Records each stage took in, read from the finished warehouse."""
+def count_records(database: Path, stage_inputs: dict[str, set], stages: list[str]) -> tuple[dict[str, int | None], dict[str, int]]:
+    """Records each stage took in, and the records each connector quarantined, from the finished warehouse."""
     import duckdb
 
     counts: dict[str, int | None] = {}
@@ -114,18 +118,20 @@ def count_records(database: Path, stage_inputs: dict[str, set], stages: list[str
         existing = {
             f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         }
-        read_by_connector = dict(
-            con.execute("select connector, sum(records_read) from audit.loads group by connector").fetchall()
+        loads = (
+            con.execute("select connector, sum(records_read), sum(records_quarantined) from audit.loads group by connector").fetchall()
             if "audit.loads" in existing
             else []
         )
+        read_by_connector = {connector: read for connector, read, _ in loads}
+        quarantined = {CONNECTOR_STEP_PREFIX + connector: int(q) for connector, _, q in loads}
         for stage in stages:
             if stage.startswith(CONNECTOR_STEP_PREFIX):
                 counts[stage] = int(read_by_connector.get(stage.removeprefix(CONNECTOR_STEP_PREFIX), 0))
                 continue
             tables = sorted({t for key in stage_inputs.get(stage, ()) if (t := table_of(key)) in existing})
             counts[stage] = sum(con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables) if tables else None
-    return counts
+    return counts, quarantined
 
 
 def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.05) -> dict:
@@ -172,9 +178,11 @@ def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.
         "steps": 0,
     }
     database = outcome.published or pipelines.runner.build_path(warehouse)
-    records = count_records(database, stage_inputs, list(stages)) if Path(database).exists() else {}
+    records, quarantined = count_records(database, stage_inputs, list(stages)) if Path(database).exists() else ({}, {})
     for stage, entry in stages.items():
         entry["records"] = records.get(stage)
+        if stage in quarantined:
+            entry["quarantined"] = quarantined[stage]
     return {
         "success": outcome.success,
         "failed_steps": outcome.failed_steps,
