@@ -6,7 +6,7 @@
 -- counted per row, touch-level measures (interactions, sentiment, journeys) use
 -- touch_row = 1. Social posts that became Zendesk tickets appear once, as the ticket.
 -- Amazon Connect TASK contacts are agents' work items, not customer touches: left out.
-with identity_map as (
+with identities as (
     select source, entity, source_record_id, customer_id from core.identity_map
 ),
 
@@ -24,7 +24,7 @@ social_tickets as (
         t.created_at,
         m.customer_id
     from staging.stg_zendesk__tickets t
-    left join identity_map m on m.source = 'zendesk' and m.entity = 'tickets' and m.source_record_id = t.ticket_id
+    left join identities m on m.source = 'zendesk' and m.entity = 'tickets' and m.source_record_id = t.ticket_id
     where t.channel = 'social'
 ),
 
@@ -38,7 +38,7 @@ social_posts as (
         p.created_at,
         m.customer_id
     from staging.stg_twitter__tweets p
-    left join identity_map m on m.source = 'twitter' and m.entity = 'tweets' and m.source_record_id = p.tweet_id
+    left join identities m on m.source = 'twitter' and m.entity = 'tweets' and m.source_record_id = p.tweet_id
     union all
     select
         'facebook' as source,
@@ -49,7 +49,7 @@ social_posts as (
         p.created_at,
         m.customer_id
     from staging.stg_facebook__comments p
-    left join identity_map m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
+    left join identities m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
 ),
 
 handled_posts as (
@@ -587,7 +587,7 @@ resolved as (
         ts.sentiment as text_sentiment,
         rs.sentiment as comment_sentiment
     from classified c
-    left join identity_map m
+    left join identities m
         on m.source = c.source and m.entity = c.entity and m.source_record_id = c.source_record_id
     left join core.text_sentiment ts on ts.text_hash = md5(c.text)
     left join core.text_sentiment rs on rs.text_hash = md5(c.rating_comment)

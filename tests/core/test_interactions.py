@@ -188,3 +188,13 @@ def test_every_column_is_described():
     columns = [r[0] for r in con.execute("describe core.interactions").fetchall()]
     described = sql_column_descriptions(find("core.interactions").sql, columns, {})
     assert [c for c in columns if not described.get(c) or described[c].startswith(("computed", "from `"))] == []
+
+
+def test_reads_identity_sentiment_and_every_touch_bearing_staging_table():
+    dependencies = set(find("core.interactions").dependencies)
+    assert {"core.identity_map", "core.text_sentiment"} <= dependencies
+    assert {d for d in dependencies if d.startswith("staging.")} == {
+        f"staging.stg_{t}" for t in ("shopify__orders", "amplitude__events", "mixpanel__events", "google_play__reviews",
+                                     "twitter__tweets", "facebook__comments", "zendesk__tickets", "zendesk__ticket_metrics",
+                                     "amazon_connect__contacts", "delighted__responses", "qualtrics__responses")
+    }
