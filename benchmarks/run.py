@@ -198,6 +198,7 @@ def summarise_floor(floors: list[dict], stages: dict) -> dict:
             "records": entries[-1]["records"],
             "duckdb_scan_s": scan,
             "extract_s": _median(e["extract_s"] for e in entries),
+            "unreadable_files": entries[-1].get("unreadable_files", []),
             "pipeline_records": ours.get("records"),
             "pipeline_quarantined": ours.get("quarantined"),
             "pipeline_s": ours.get("wall_s_median"),

@@ -145,13 +145,16 @@ def test_a_tiny_benchmark_writes_valid_results_with_every_stage(tmp_path):
         assert stages[name]["records"] > 0 and stages[name]["records_per_s"] > 0, name
         assert stages[name]["peak_rss_mib"] > 0, name
     # The floor read the same files the pipeline loaded: connector by connector, DuckDB counts at
-    # least every record the pipeline loaded and at most every record it read (it skips broken ones).
+    # most every record the pipeline read (it skips broken ones), and at least every record the
+    # pipeline loaded unless DuckDB could not read a whole file (a truncated document).
     peers = result["peers"]
     assert peers["duckdb_scan_s"] > 0 and peers["ingest_ratio"] > 0
     assert set(peers["connectors"]) == set(CONNECTORS)
     for name, floor in peers["connectors"].items():
         loaded = floor["pipeline_records"] - floor["pipeline_quarantined"]
-        assert loaded <= floor["records"] <= floor["pipeline_records"], name
+        assert floor["records"] <= floor["pipeline_records"], name
+        if not floor["unreadable_files"]:
+            assert loaded <= floor["records"], name
     identity = peers["identity"]
     assert {"cxp", "splink", "naive"} <= set(identity["methods"])
     for name, method in identity["methods"].items():
