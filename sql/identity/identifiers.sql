@@ -6,17 +6,7 @@
 -- and order (the order number: held by the order, quoted by a tweet, a comment, a
 -- ticket subject, a call's attributes or a survey; quoted = true).
 -- Whether a value may link records is decided in identity.identifier_usage.
-with shop_ref_pattern as (
-    -- digits of a shop customer id written in any of the usual ways
-    select '^(?:''|#)?(?:gid://shopify/customer/|shopify[ _:/-]*(?:customer[ _:/-]*)?|cust(?:omer)?(?:[ _-]?id)?[ _:#/-]*)?0*([1-9][0-9]{3,19})$' as pattern
-),
-
-order_ref_pattern as (
-    -- "order #2041", "Order 2041", "order no. 2041", "#2041"
-    select '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b' as pattern
-),
-
-raw_identifiers as (
+with raw_identifiers as (
     -- shop customers
     select 'shopify:customers:' || customer_id as node_id, 'shop_customer_id' as id_type, customer_id as id_raw, false as quoted
     from staging.stg_shopify__customers
@@ -66,7 +56,8 @@ raw_identifiers as (
     union all
     select 'zendesk:tickets:' || ticket_id, 'phone', via_from_phone, false from staging.stg_zendesk__tickets
     union all
-    select 'zendesk:tickets:' || ticket_id, 'order', unnest(regexp_extract_all(subject, (select pattern from order_ref_pattern), 1)), true
+    -- an order number quoted in text: "order #2041", "Order 2041", "order no. 2041", "#2041"
+    select 'zendesk:tickets:' || ticket_id, 'order', unnest(regexp_extract_all(subject, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_zendesk__tickets
     -- amazon connect
     union all
@@ -99,13 +90,27 @@ raw_identifiers as (
     union all
     select 'twitter:tweets:' || tweet_id, 'twitter_user', author_id, false from staging.stg_twitter__tweets
     union all
-    select 'twitter:tweets:' || tweet_id, 'order', unnest(regexp_extract_all(text, (select pattern from order_ref_pattern), 1)), true
+    select 'twitter:tweets:' || tweet_id, 'order', unnest(regexp_extract_all(text, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_twitter__tweets
     union all
     select 'facebook:comments:' || comment_id, 'facebook_user', author_id, false from staging.stg_facebook__comments
     union all
-    select 'facebook:comments:' || comment_id, 'order', unnest(regexp_extract_all(message, (select pattern from order_ref_pattern), 1)), true
+    select 'facebook:comments:' || comment_id, 'order', unnest(regexp_extract_all(message, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_facebook__comments
+),
+
+shop_refs as (
+    -- digits of a shop customer id written in any of the usual ways: 8123…, CUST-8123…,
+    -- cust_8123…, customer id 8123…, shopify:8123…, gid://shopify/Customer/8123…
+    select
+        *,
+        nullif(regexp_extract(
+            lower(trim(id_raw)),
+            '^(?:''|#)?(?:gid://shopify/customer/|shopify[ _:/-]*(?:customer[ _:/-]*)?|cust(?:omer)?(?:[ _-]?id)?[ _:#/-]*)?0*([1-9][0-9]{3,19})$',
+            1
+        ), '') as shop_digits
+    from raw_identifiers
+    where id_raw is not null
 ),
 
 normalised as (
@@ -116,19 +121,17 @@ normalised as (
         quoted,
         case id_type
             when 'email' then cxp_email_key(id_raw)
-            when 'phone' then cxp_phone(id_raw, null)
-            when 'shop_customer_id' then nullif(regexp_extract(lower(trim(id_raw)), (select pattern from shop_ref_pattern), 1), '')
+            -- staging phones are E.164 already; only raw ones (ticket senders) need parsing
+            when 'phone' then case when regexp_matches(id_raw, '^\+[1-9][0-9]{7,14}$') then id_raw else cxp_phone(id_raw, null) end
+            when 'shop_customer_id' then shop_digits
             when 'order' then nullif(ltrim(regexp_extract(trim(id_raw), '([0-9]+)', 1), '0'), '')
             -- one account written two ways by two SDKs (cust_8123… and 8123…) is one account
-            when 'app_account' then coalesce(
-                nullif(regexp_extract(lower(trim(id_raw)), (select pattern from shop_ref_pattern), 1), ''), nullif(trim(id_raw), '')
-            )
+            when 'app_account' then coalesce(shop_digits, nullif(trim(id_raw), ''))
             -- an external id that is a shop customer id is typed as such above
-            when 'external_id' then case when not regexp_matches(lower(trim(id_raw)), (select pattern from shop_ref_pattern)) then nullif(lower(trim(id_raw)), '') end
+            when 'external_id' then case when shop_digits is null then nullif(lower(trim(id_raw)), '') end
             else nullif(trim(id_raw), '')
         end as id_value
-    from raw_identifiers
-    where id_raw is not null
+    from shop_refs
 )
 
 select distinct n.node_id, n.id_type, n.id_value, n.quoted
