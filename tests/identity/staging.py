@@ -62,8 +62,8 @@ STAGING: dict[str, dict[str, str]] = {
 }
 
 
-def connect(config: CxpConfig | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+def connect(config: CxpConfig | None = None, path: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(path)
     for schema in ("staging", "identity", "core"):
         con.execute(f"create schema {schema}")
     register_functions(con, config or CxpConfig())
