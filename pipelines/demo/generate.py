@@ -94,7 +94,7 @@ Made-up exports of Northtrail, an outdoor-clothing shop in Austin (store time zo
 America/Chicago), for 2024-06-01 to 2024-11-30: {customers:,} people and what they did
 in the shop, the app, support, surveys and social media. Every file is in the format the
 real tool exports (see FORMATS.md); the people, companies and numbers are invented.
-Load it with:  cxp run --exports {out} --warehouse WAREHOUSE_DIR
+Load it with:  cxp run --exports THIS_FOLDER --warehouse WAREHOUSE_DIR
 
 Folders (one per connector; the folder name selects the connector):
 """
@@ -124,8 +124,8 @@ Hard cases, with how many people take part in each:
         text += f"  {case:<24} {cases.get(case, 0):>6}  {description}\n"
     text += """Everywhere: Gmail dot/+tag variants and typos in emails, nicknames, name typos and lost
 accents, phones in many formats and a few Excel-mangled ones (5.12555E+09), anonymous app
-use before login, external ids pointing at the shop's customer id (8123..., cust_8123...,
-CUST-8123...), order numbers quoted in tweets, comments, tickets and call attributes,
+use before login, external ids pointing at the shop's customer id (7140..., cust_7140...,
+CUST-7140...), order numbers quoted in tweets, comments, tickets and call attributes,
 duplicates across incremental pulls, late events, and Shopify offsets changing with DST.
 """
     (out / "README.txt").write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ _LENGTH = struct.Struct("<I")
 
 
 class Spool:
-    def __init__(self, directory: Path, name: str, bucket_width: int, flush_bytes: int = 48 << 20):
+    def __init__(self, directory: Path, name: str, bucket_width: int, flush_bytes: int = 16 << 20):
         self.directory = directory
         self.name = name
         self.bucket_width = bucket_width
