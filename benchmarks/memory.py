@@ -1,6 +1,8 @@
-"""Resident memory of the current process, sampled from a thread.
+"""Resident memory and CPU time of the current process, sampled from a thread.
 
-Each sample is (wall time, VmRSS, VmHWM) from /proc/self/status. VmHWM is the kernel's
+Each sample is (wall time, process CPU time of all threads, VmRSS, VmHWM from /proc/self/status).
+CPU seconds matter on a shared machine: unlike wall time they barely grow when other
+processes compete for the cores. VmHWM is the kernel's
 high-water mark, so a peak that falls between two samples is still caught: a time window
 in which VmHWM rose peaked at the VmHWM it ended with.
 """
@@ -31,6 +33,7 @@ class MemorySampler:
     def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.times: list[float] = []
+        self.cpu_s: list[float] = []
         self.rss_kib: list[int] = []
         self.hwm_kib: list[int] = []
         self._stop = threading.Event()
@@ -39,6 +42,7 @@ class MemorySampler:
     def _sample(self) -> None:
         rss, hwm = read_status_kib()
         self.times.append(time.time())
+        self.cpu_s.append(time.process_time())
         self.rss_kib.append(rss)
         self.hwm_kib.append(hwm)
 
@@ -71,6 +75,14 @@ class MemorySampler:
         if self.hwm_kib[last - 1] > hwm_before:
             peak = max(peak, self.hwm_kib[last - 1])
         return peak / KIB_PER_MIB
+
+    def cpu_between(self, start: float, end: float) -> float | None:
+        """CPU seconds the process used between two wall times, from the samples nearest to them."""
+        if not self.times:
+            return None
+        first = min(bisect.bisect_left(self.times, start), len(self.times) - 1)
+        last = max(bisect.bisect_right(self.times, end) - 1, 0)
+        return max(self.cpu_s[last] - self.cpu_s[first], 0.0) if last >= first else 0.0
 
     @property
     def overall_peak_mib(self) -> float:

@@ -148,6 +148,7 @@ def with_ingest_total(run: dict) -> dict:
     if loads:
         run["stages"]["ingest"] = {
             "wall_s": sum(v["wall_s"] for v in loads.values()),
+            "cpu_s": sum(v.get("cpu_s") or 0.0 for v in loads.values()),
             "records": sum(v["records"] or 0 for v in loads.values()),
             "peak_rss_mib": _max(v["peak_rss_mib"] for v in loads.values()),
             "steps": len(loads),
@@ -165,6 +166,7 @@ def summarise_stages(runs: list[dict]) -> dict:
         stages[name] = {
             "wall_s_median": wall,
             "wall_s_runs": [e["wall_s"] if e else None for e in entries],
+            "cpu_s_median": _median(e.get("cpu_s") if e else None for e in entries),
             "records": records,
             "records_per_s": records / wall if records is not None and wall else None,
             "peak_rss_mib": _max(e.get("peak_rss_mib") if e else None for e in entries),
@@ -176,12 +178,15 @@ def summarise_stages(runs: list[dict]) -> dict:
 
 def summarise_steps(runs: list[dict]) -> list[dict]:
     walls: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
     stage_of: dict[str, str] = {}
     for run in runs:
         for step in run["steps"]:
             walls.setdefault(step["step"], []).append(step["wall_s"])
+            cpus.setdefault(step["step"], []).append(step.get("cpu_s"))
             stage_of[step["step"]] = step["stage"]
-    rows = [{"step": key, "stage": stage_of[key], "wall_s_median": _median(v)} for key, v in walls.items()]
+    rows = [{"step": key, "stage": stage_of[key], "wall_s_median": _median(v), "cpu_s_median": _median(cpus[key])}
+            for key, v in walls.items()]
     return sorted(rows, key=lambda r: -(r["wall_s_median"] or 0))
 
 
@@ -301,6 +306,7 @@ def bench_size(customers: int, repeat: int, seed: int, work: Path, identity: boo
         "stages": stages,
         "total_s": total_s,
         "total_s_runs": [run["pipeline_s"] for run in runs],
+        "total_cpu_s": _median(run.get("pipeline_cpu_s") for run in runs),
         "process_s": _median(run["startup_s"] + run["import_s"] + run["pipeline_s"] for run in runs),
         "import_s": _median(run["import_s"] for run in runs),
         "peak_rss_mib": peak,
@@ -338,10 +344,11 @@ def results_markdown(results: list[dict]) -> str:
         return "No results recorded yet: run `cxp bench`."
     lines = [
         "Whole pipeline, medians of the runs (seconds; records in per second in brackets; other = scorecard, publishing and "
-        "Dagster's own time between steps; peak = resident memory of the run's process):",
+        "Dagster's own time between steps; CPU s = CPU time of the run's process, all threads, which a busy machine "
+        "inflates far less than wall time; peak = resident memory of the run's process):",
         "",
-        "| customers | date | machine (load) | runs | total s | ingest s | DuckDB scan s | ingest ÷ scan | staging s | identity s | core s | marts s | parquet s | other s | peak MiB | generation s |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| customers | date | machine (load) | runs | total s | CPU s | ingest s | DuckDB scan s | ingest ÷ scan | staging s | identity s | core s | marts s | parquet s | other s | peak MiB | generation s |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         st, peers, m = r["stages"], r["peers"], r["machine"]
@@ -356,7 +363,7 @@ def results_markdown(results: list[dict]) -> str:
         load = r.get("load_average_1m", {})
         lines.append(
             f"| {r['customers']:,} | {r['date']} | {m['cores']} cores, {m['memory_gib']:.0f} GiB (load {_fmt(load.get('before'))}) | {r['repeat']} "
-            f"| {_fmt(r['total_s'], 2)} | {cell('ingest')} | {_fmt(peers.get('duckdb_scan_s'), 2)} | {_fmt(peers.get('ingest_ratio'), 1, '×')} "
+            f"| {_fmt(r['total_s'], 2)} | {_fmt(r.get('total_cpu_s'), 1)} | {cell('ingest')} | {_fmt(peers.get('duckdb_scan_s'), 2)} | {_fmt(peers.get('ingest_ratio'), 1, '×')} "
             f"| {cell('staging')} | {cell('identity')} | {cell('core')} | {cell('marts')} | {cell('parquet')} "
             f"| {_fmt(sum(st[n]['wall_s_median'] or 0 for n in OTHER_STAGES if n in st), 2)} "
             f"| {_fmt(r['peak_rss_mib'], 0)} | {_fmt(r['generation_s'], 1)} |"
@@ -382,8 +389,8 @@ def results_markdown(results: list[dict]) -> str:
                 )
     slowest = results[-1].get("slowest_steps", [])[:8]
     if slowest:
-        lines += ["", f"Slowest steps at {results[-1]['customers']:,} customers (median seconds): "
-                  + ", ".join(f"`{s['step']}` {s['wall_s_median']:.2f}" for s in slowest) + "."]
+        lines += ["", f"Slowest steps at {results[-1]['customers']:,} customers (median wall seconds, CPU seconds in brackets): "
+                  + ", ".join(f"`{s['step']}` {s['wall_s_median']:.2f} ({_fmt(s.get('cpu_s_median'), 2)})" for s in slowest) + "."]
     for r in results:
         if r.get("targets"):
             met = ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in r["targets"].items())

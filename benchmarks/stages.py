@@ -162,18 +162,23 @@ def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.
         stage = stage_of_step.get(key.split(".")[0], key)
         wall = step["end"] - step["start"]
         peak = sampler.peak_mib(step["start"], step["end"])
-        step_rows.append({"step": key, "stage": stage, "status": step["status"], "wall_s": wall, "peak_rss_mib": peak})
-        entry = stages.setdefault(stage, {"wall_s": 0.0, "peak_rss_mib": 0.0, "steps": 0})
+        cpu = sampler.cpu_between(step["start"], step["end"])
+        step_rows.append({"step": key, "stage": stage, "status": step["status"], "wall_s": wall, "cpu_s": cpu, "peak_rss_mib": peak})
+        entry = stages.setdefault(stage, {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mib": 0.0, "steps": 0})
         entry["wall_s"] += wall
+        entry["cpu_s"] += cpu or 0.0
         entry["peak_rss_mib"] = max(entry["peak_rss_mib"], peak or 0.0)
         entry["steps"] += 1
 
     timed = [s for s in steps.values() if s["start"] is not None and s["end"] is not None]
     last_step_end = max(s["end"] for s in timed)
     publish_s = run_end - last_step_end
-    stages["publish"] = {"wall_s": publish_s, "peak_rss_mib": sampler.peak_mib(last_step_end, run_end), "steps": 0}
+    stages["publish"] = {"wall_s": publish_s, "cpu_s": sampler.cpu_between(last_step_end, run_end),
+                         "peak_rss_mib": sampler.peak_mib(last_step_end, run_end), "steps": 0}
+    run_cpu = sampler.cpu_between(run_start, run_end) or 0.0
     stages["orchestration"] = {
         "wall_s": (run_end - run_start) - sum(entry["wall_s"] for entry in stages.values()),
+        "cpu_s": max(run_cpu - sum(entry["cpu_s"] or 0.0 for entry in stages.values()), 0.0),
         "peak_rss_mib": None,
         "steps": 0,
     }
@@ -190,6 +195,7 @@ def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.
         "startup_s": import_start - PROCESS_START,
         "import_s": run_start - import_start,
         "pipeline_s": run_end - run_start,
+        "pipeline_cpu_s": run_cpu,
         "peak_rss_mib": sampler.overall_peak_mib,
         "memory_samples": len(sampler.times),
         "stages": stages,

@@ -55,6 +55,13 @@ def test_a_peak_between_samples_is_caught_by_the_high_water_mark():
     assert sampler.peak_mib(2.5, 3.5) == 200  # the mark did not move in this window
 
 
+def test_cpu_between_two_times_comes_from_the_nearest_samples():
+    sampler = _sampler([0, 1, 2, 3], [0] * 4, [0] * 4)
+    sampler.cpu_s = [0.0, 0.5, 2.0, 2.1]
+    assert sampler.cpu_between(1, 2) == 1.5
+    assert sampler.cpu_between(0, 3) == 2.1
+
+
 def test_the_sampler_records_this_process():
     sampler = MemorySampler(interval=0.01).start()
     ballast = bytearray(64 * 2**20)  # touch 64 MiB
