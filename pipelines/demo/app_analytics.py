@@ -156,8 +156,8 @@ def _mixpanel_session(ctx, rng, p, device, events, version, build) -> None:
         else:
             properties = {"time": seconds, "distinct_id": device_only, "$device_id": device.mixpanel_id, "$insert_id": insert_id}
         properties.update(common)
-        properties["$mp_api_timestamp_ms"] = ms + rng.randint(300, 6_000)
-        properties["mp_processing_time_ms"] = ms + rng.randint(6_000, 9_000)
+        properties["$mp_api_timestamp_ms"] = ms + 300 + int(rng.random() * 5_700)
+        properties["mp_processing_time_ms"] = ms + 6_000 + int(rng.random() * 3_000)
         if email and customer_id:
             properties["email"] = email
         properties.update(props)

@@ -364,9 +364,10 @@ def _session_events(rng: random.Random, kind: str, order: Order | None, needs_si
                 product = ref.PRODUCTS[rng.choice(GOODS_INDEXES)]
                 events.append(("add_to_cart", {"sku": product[1], "quantity": 1, "cart_value": float(product[2])}))
     offset, timed = 0, []
+    random_ = rng.random
     for name, props in events:
         timed.append((offset, name, props))
-        offset += rng.randint(4_000, 95_000)
+        offset += 4_000 + int(random_() * 91_000)  # 4-95 s between taps
     return timed
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import random
 import string
@@ -244,10 +243,13 @@ def write_google_play(ctx: Context, out: Path, truth: Truth, defects: Defects) -
         if clock.month_key(day) not in months:
             months.append(clock.month_key(day))
         day += DAY
-    buffers = {m: io.StringIO() for m in months}
-    writers = {m: csv.writer(buffers[m], lineterminator="\r\n") for m in months}
+    # UTF-16 little-endian with a byte-order mark, as the Play Console writes it; a review updated in a
+    # later month goes to that month's file too, so every month's file stays open.
+    handles = {m: open(folder / _play_name(m), "w", encoding="utf-16-le", newline="") for m in months}
+    writers = {m: csv.writer(handles[m], lineterminator="\r\n") for m in months}
     counts = {m: 0 for m in months}
-    for w in writers.values():
+    for month, w in writers.items():
+        handles[month].write("\ufeff")
         w.writerow(PLAY_HEADER)
     spool = ctx.spool("reviews", 1 << 40)
     every = 200
@@ -270,13 +272,9 @@ def write_google_play(ctx: Context, out: Path, truth: Truth, defects: Defects) -
             writers[month].writerow(twin)
             counts[month] += 1
             defects.add(GOOGLE_PLAY, "reviews", _play_name(month), defect, f"twin of {review_id}")
-    result = {}
-    for month in months:
-        name = _play_name(month)
-        # UTF-16 little-endian with a byte-order mark, as the Play Console writes it.
-        (folder / name).write_bytes(b"\xff\xfe" + buffers[month].getvalue().encode("utf-16-le"))
-        result[name] = counts[month]
-    return result
+    for handle in handles.values():
+        handle.close()
+    return {_play_name(m): counts[m] for m in months}
 
 
 def _play_name(month: str) -> str:

@@ -91,20 +91,28 @@ def write_delighted(ctx: Context, out: Path, truth: Truth, defects: Defects) -> 
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(ctx.seed * 7 + 10)
     spool = ctx.spool("delighted", DAY)
-    by_month: dict[str, list[bytes]] = {}
     counts: dict[str, int] = {}
     every = 250
     first_pick = rng.randrange(max(1, min(spool.count, every)))
+    items: list[bytes] = []
+    name = ""
+
+    def flush() -> None:  # one month's pull at a time: responses come in time order
+        if items:
+            (folder / name).write_bytes(b"[" + b",".join(items) + b"]")
+            counts[name] = len(items)
+
     for n, (updated, (pid, response_id, response, first_version)) in enumerate(spool):
         month = clock.month_key(updated)
-        name = f"survey_responses_{month}.json"
+        if f"survey_responses_{month}.json" != name:
+            flush()
+            name, items = f"survey_responses_{month}.json", []
         if first_version:
             truth.add("delighted", "responses", response_id, pid)
         expanded = month <= "2024-08" or (month == "2024-11" and rng.random() < 0.5)
         shown = dict(response)
         if not expanded:
             shown["person"] = response["person"]["id"]
-        items = by_month.setdefault(name, [])
         items.append(orjson.dumps(shown))
         if n == first_pick or (n > first_pick and rng.randrange(every) == 0):
             twin = dict(shown)
@@ -118,9 +126,7 @@ def write_delighted(ctx: Context, out: Path, truth: Truth, defects: Defects) -> 
                 defect = "missing id"
             items.append(orjson.dumps(twin))
             defects.add(DELIGHTED, "responses", name, defect, f"twin of response {response_id}")
-    for name in sorted(by_month):
-        (folder / name).write_bytes(b"[" + b",".join(by_month[name]) + b"]")
-        counts[name] = len(by_month[name])
+    flush()
     return counts
 
 
