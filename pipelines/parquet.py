@@ -88,10 +88,10 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> Exp
         if column:
             con.execute(
                 f"""copy (select *, coalesce(strftime({column}, '%Y-%m'), '{NULL_PARTITION}') as {PARTITION} from {table})
-                    to {_sql_path(staging)} (format parquet, compression zstd, partition_by ({PARTITION}), overwrite_or_ignore true)"""
+                    to {_sql_path(staging)} (format parquet, compression zstd, compression_level 1, partition_by ({PARTITION}), overwrite_or_ignore true)"""
             )
         else:
-            con.execute(f"copy {table} to {_sql_path(staging / 'data.parquet')} (format parquet, compression zstd)")
+            con.execute(f"copy {table} to {_sql_path(staging / 'data.parquet')} (format parquet, compression zstd, compression_level 1)")
         files = sum(1 for _ in staging.rglob("*.parquet"))
         _swap_in(staging, target)
     finally:

@@ -570,6 +570,21 @@ classified as (
     from touches t
 ),
 
+-- The next support contact of the same customer on any channel: sequenced over the
+-- support contacts alone (a few percent of the touches), then joined back.
+support_sequence as (
+    select
+        s.interaction_id,
+        lead(s.occurred_at) over (partition by m.customer_id order by s.occurred_at, s.interaction_id) as next_support_contact_at
+    from (
+        select interaction_id, source, entity, source_record_id, occurred_at from tickets where is_support_contact
+        union all
+        select interaction_id, source, entity, source_record_id, occurred_at from contacts where is_support_contact
+    ) s
+    join identities m
+        on m.source = s.source and m.entity = s.entity and m.source_record_id = s.source_record_id
+),
+
 resolved as (
     select
         c.*,
@@ -585,12 +600,14 @@ resolved as (
         end as handled_seconds,
         m.customer_id,
         ts.sentiment as text_sentiment,
-        rs.sentiment as comment_sentiment
+        rs.sentiment as comment_sentiment,
+        q.next_support_contact_at
     from classified c
     left join identities m
         on m.source = c.source and m.entity = c.entity and m.source_record_id = c.source_record_id
     left join core.text_sentiment ts on ts.text_hash = md5(c.text)
     left join core.text_sentiment rs on rs.text_hash = md5(c.rating_comment)
+    left join support_sequence q on q.interaction_id = c.interaction_id
 )
 
 select
@@ -651,11 +668,8 @@ select
     is_abandoned,                       -- contact never connected to an agent
     answered_at,                        -- when the company answered: Google Play developer reply, Connect agent connection
     -- ===== repeat contacts: the next support contact of the same customer on any channel =====
+    next_support_contact_at,            -- the customer's next support contact on any channel (NULL: none, or anonymous)
     case when is_support_contact and customer_id is not null then
-        lead(occurred_at) over (partition by customer_id, is_support_contact order by occurred_at, interaction_id)
-    end as next_support_contact_at,     -- the customer's next support contact on any channel (NULL: none, or anonymous)
-    case when is_support_contact and customer_id is not null then
-        coalesce(lead(occurred_at) over (partition by customer_id, is_support_contact order by occurred_at, interaction_id)
-                 <= occurred_at + interval 7 day, false)
+        coalesce(next_support_contact_at <= occurred_at + interval 7 day, false)
     end as is_repeat_contact_7d        -- followed by another support contact of the same customer within 7 days
 from resolved

@@ -4,58 +4,39 @@
 -- count once per rating row (a survey response answering NPS and CSAT counts in both);
 -- touch counts and sentiment use each touch's first row. Support measures are NULL
 -- outside support touchpoints, commerce measures outside purchase touchpoints.
-with grains as (
-    select grain from (values ('day'), ('week'), ('month'), ('all')) as g(grain)
-),
-
-touches as (
+with touches as (
     select
-        i.*,
-        g.grain,
-        case g.grain
-            when 'day' then cast(date_trunc('day', i.occurred_at) as date)
-            when 'week' then cast(date_trunc('week', i.occurred_at) as date)
-            when 'month' then cast(date_trunc('month', i.occurred_at) as date)
-        end as period_start
-    from core.interactions i
-    cross join grains g
+        *,
+        cast(date_trunc('day', occurred_at) as date) as day_start,
+        cast(date_trunc('week', occurred_at) as date) as week_start,
+        cast(date_trunc('month', occurred_at) as date) as month_start
+    from core.interactions
 ),
 
-orders_in_period as (
-    select grain, period_start, count(*) as orders
-    from touches
-    where kind = 'order'
-    group by grain, period_start
-),
-
-measures as (
+-- Counts and sums add up: taken once per touchpoint and day, then rolled up to weeks,
+-- months and all time (one grouping set per grain, NULL period for all time).
+daily as (
     select
         touchpoint,
+        day_start,
+        week_start,
+        month_start,
         min(stage) as stage,
         min(channel) as channel,
-        grain,
-        period_start,
         count(*) filter (where touch_row = 1) as interactions,
-        count(distinct customer_id) as customers,
         count(*) filter (where touch_row = 1 and customer_id is not null) as identified,
-        -- ratings
         count(*) filter (where rating_type = 'nps') as nps_responses,
         count(*) filter (where rating_type = 'nps' and rating >= 9) as promoters,
         count(*) filter (where rating_type = 'nps' and rating <= 6) as detractors,
         count(*) filter (where rating_type = 'csat' and is_satisfied is not null) as csat_ratings,
         count(*) filter (where rating_type = 'csat' and is_satisfied) as csat_satisfied,
         count(*) filter (where rating_type = 'ces') as ces_responses,
-        avg(rating) filter (where rating_type = 'ces') as ces,
+        sum(rating) filter (where rating_type = 'ces') as ces_sum,
         count(*) filter (where rating_type = 'stars') as star_ratings,
-        avg(rating) filter (where rating_type = 'stars') as avg_stars,
-        avg(sentiment) filter (where touch_row = 1) as avg_sentiment,
+        sum(rating) filter (where rating_type = 'stars') as stars_sum,
         count(sentiment) filter (where touch_row = 1) as texts,
-        -- support
+        sum(sentiment) filter (where touch_row = 1) as sentiment_sum,
         count(*) filter (where kind = 'ticket') as tickets,
-        median(first_reply_minutes) as first_reply_median_minutes,
-        quantile(first_reply_minutes, 0.9) as first_reply_p90_minutes,
-        median(full_resolution_minutes) as resolution_median_minutes,
-        quantile(full_resolution_minutes, 0.9) as resolution_p90_minutes,
         count(reopens) as tickets_with_metrics,
         count(*) filter (where reopens > 0) as reopened_tickets,
         count(*) filter (where is_solved and kind = 'ticket' and replies is not null) as solved_tickets_with_metrics,
@@ -66,10 +47,9 @@ measures as (
         count(is_escalated) as escalation_candidates,
         count(*) filter (where is_escalated) as escalations,
         count(handle_seconds) as handled_contacts,
-        avg(handle_seconds) as aht_seconds,
+        sum(handle_seconds) as handle_seconds_sum,
         count(is_abandoned) as contact_center_contacts,
         count(*) filter (where is_abandoned) as abandoned_contacts,
-        -- commerce
         count(*) filter (where kind = 'order') as orders,
         sum(revenue) filter (where kind = 'order') as revenue,
         count(*) filter (where kind = 'order' and is_refunded) as refunded_orders,
@@ -77,7 +57,128 @@ measures as (
         count(*) filter (where is_checkout_failure) as checkout_failures,
         count(*) filter (where is_checkout_success) as checkout_successes
     from touches
-    group by touchpoint, grain, period_start
+    group by touchpoint, day_start, week_start, month_start
+),
+
+rolled as (
+    select
+        touchpoint,
+        min(stage) as stage,
+        min(channel) as channel,
+        case
+            when grouping(day_start) = 0 then 'day'
+            when grouping(week_start) = 0 then 'week'
+            when grouping(month_start) = 0 then 'month'
+            else 'all'
+        end as grain,
+        coalesce(day_start, week_start, month_start) as period_start,
+        cast(sum(interactions) as bigint) as interactions,
+        cast(sum(identified) as bigint) as identified,
+        cast(sum(nps_responses) as bigint) as nps_responses,
+        cast(sum(promoters) as bigint) as promoters,
+        cast(sum(detractors) as bigint) as detractors,
+        cast(sum(csat_ratings) as bigint) as csat_ratings,
+        cast(sum(csat_satisfied) as bigint) as csat_satisfied,
+        cast(sum(ces_responses) as bigint) as ces_responses,
+        sum(ces_sum) as ces_sum,
+        cast(sum(star_ratings) as bigint) as star_ratings,
+        sum(stars_sum) as stars_sum,
+        cast(sum(texts) as bigint) as texts,
+        sum(sentiment_sum) as sentiment_sum,
+        cast(sum(tickets) as bigint) as tickets,
+        cast(sum(tickets_with_metrics) as bigint) as tickets_with_metrics,
+        cast(sum(reopened_tickets) as bigint) as reopened_tickets,
+        cast(sum(solved_tickets_with_metrics) as bigint) as solved_tickets_with_metrics,
+        cast(sum(one_touch_tickets) as bigint) as one_touch_tickets,
+        cast(sum(support_contacts) as bigint) as support_contacts,
+        cast(sum(identified_support_contacts) as bigint) as identified_support_contacts,
+        cast(sum(repeat_contacts_7d) as bigint) as repeat_contacts_7d,
+        cast(sum(escalation_candidates) as bigint) as escalation_candidates,
+        cast(sum(escalations) as bigint) as escalations,
+        cast(sum(handled_contacts) as bigint) as handled_contacts,
+        sum(handle_seconds_sum) as handle_seconds_sum,
+        cast(sum(contact_center_contacts) as bigint) as contact_center_contacts,
+        cast(sum(abandoned_contacts) as bigint) as abandoned_contacts,
+        cast(sum(orders) as bigint) as orders,
+        sum(revenue) as revenue,
+        cast(sum(refunded_orders) as bigint) as refunded_orders,
+        cast(sum(cancelled_orders) as bigint) as cancelled_orders,
+        cast(sum(checkout_failures) as bigint) as checkout_failures,
+        cast(sum(checkout_successes) as bigint) as checkout_successes
+    from daily
+    group by grouping sets ((touchpoint, day_start), (touchpoint, week_start), (touchpoint, month_start), (touchpoint))
+),
+
+-- Distinct customers and percentiles do not add up: computed per grain from the rows.
+reach as (
+    select
+        touchpoint,
+        case
+            when grouping(day_start) = 0 then 'day'
+            when grouping(week_start) = 0 then 'week'
+            when grouping(month_start) = 0 then 'month'
+            else 'all'
+        end as grain,
+        coalesce(day_start, week_start, month_start) as period_start,
+        count(distinct customer_id) as customers
+    from (
+        select distinct touchpoint, customer_id, day_start, week_start, month_start
+        from touches
+        where customer_id is not null
+    ) d
+    group by grouping sets ((touchpoint, day_start), (touchpoint, week_start), (touchpoint, month_start), (touchpoint))
+),
+
+ticket_times as (
+    select
+        touchpoint,
+        case
+            when grouping(day_start) = 0 then 'day'
+            when grouping(week_start) = 0 then 'week'
+            when grouping(month_start) = 0 then 'month'
+            else 'all'
+        end as grain,
+        coalesce(day_start, week_start, month_start) as period_start,
+        median(first_reply_minutes) as first_reply_median_minutes,
+        quantile(first_reply_minutes, 0.9) as first_reply_p90_minutes,
+        median(full_resolution_minutes) as resolution_median_minutes,
+        quantile(full_resolution_minutes, 0.9) as resolution_p90_minutes
+    from touches
+    where kind = 'ticket'
+    group by grouping sets ((touchpoint, day_start), (touchpoint, week_start), (touchpoint, month_start), (touchpoint))
+),
+
+orders_in_period as (
+    select
+        case
+            when grouping(day_start) = 0 then 'day'
+            when grouping(week_start) = 0 then 'week'
+            when grouping(month_start) = 0 then 'month'
+            else 'all'
+        end as grain,
+        coalesce(day_start, week_start, month_start) as period_start,
+        cast(sum(orders) as bigint) as orders
+    from daily
+    group by grouping sets ((day_start), (week_start), (month_start), ())
+),
+
+measures as (
+    select
+        r.*,
+        coalesce(c.customers, 0) as customers,
+        r.ces_sum / nullif(r.ces_responses, 0) as ces,
+        r.stars_sum / nullif(r.star_ratings, 0) as avg_stars,
+        r.sentiment_sum / nullif(r.texts, 0) as avg_sentiment,
+        r.handle_seconds_sum / nullif(r.handled_contacts, 0) as aht_seconds,
+        t.first_reply_median_minutes,
+        t.first_reply_p90_minutes,
+        t.resolution_median_minutes,
+        t.resolution_p90_minutes
+    from rolled r
+    left join reach c
+        on c.touchpoint = r.touchpoint and c.grain = r.grain and c.period_start is not distinct from r.period_start
+    left join ticket_times t
+        on t.touchpoint = r.touchpoint and t.grain = r.grain and t.period_start is not distinct from r.period_start
 )
 
 select
