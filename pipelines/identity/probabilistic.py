@@ -30,7 +30,11 @@ ROLES = (
 )
 # Fields whose agreement is evidence beyond the name: a probabilistic link between two
 # profiles must agree on at least one of them (namesakes share a name, not a life).
-CORROBORATING = ("email", "phone", "street_number", "address", "address2", "postcode", "dob", "national_id")
+# Postcode and city alone are not among them: neighbours share them, and they follow from
+# each other (Fellegi-Sunter's independence does not hold), so a place is corroboration
+# only with the street: the address, or the street number and the postcode together.
+CORROBORATING = ("email", "phone", "address", "address2", "dob", "national_id")
+PERSONAL = ("email", "phone", "dob", "national_id")
 NULL_WORDS = {"", "nan", "none", "null", "n/a", "na", "-", "--", "?", "unknown", "undefined", "nil"}
 NAME_TITLES = re.compile(r"^(mr|mrs|ms|miss|dr|prof|sir|mme|mlle|herr|frau)\s+")
 MAX_PREDICT_PAIRS = 40_000_000
@@ -187,13 +191,33 @@ def _levels(column: str, kind: str, small: bool):
         u = exact_u or 0.05
         levels = [(cll.ExactMatchLevel(column).configure(**tf), 0.88, u), (cll.ElseLevel(), 0.12, 1 - u)]
     elif kind == "email":
+        # A typo: the same mailbox name at a mistyped domain (gmial.com), or one letter
+        # dropped, added or swapped at the same domain. Not the same name at another provider
+        # nor a near one (jennifer.roberts.9@): namesakes make the same usernames.
+        left, right = f'"{column}_l"', f'"{column}_r"'
+        typo = (
+            f"(split_part({left}, '@', 1) = split_part({right}, '@', 1)"
+            f" and jaro_winkler_similarity(split_part({left}, '@', 2), split_part({right}, '@', 2)) >= 0.88)"
+            f" or (split_part({left}, '@', 2) = split_part({right}, '@', 2)"
+            f" and damerau_levenshtein(split_part({left}, '@', 1), split_part({right}, '@', 1)) <= 1)"
+        )
         levels = [
-            (cll.ExactMatchLevel(column), 0.85, 1e-5),
-            (cll.CustomLevel(f"split_part(\"{column}_l\", '@', 1) = split_part(\"{column}_r\", '@', 1)", label_for_charts="same username"), 0.05, 1e-4),
-            (cll.JaroWinklerLevel(column, 0.94), 0.04, 1e-4),  # a typo (Levenshtein is 5x slower on emails)
-            (cll.ElseLevel(), 0.06, 1 - 2.1e-4),
+            (cll.ExactMatchLevel(column), 0.88, 1e-5),
+            (cll.CustomLevel(typo, label_for_charts="email typo"), 0.05, 1e-4),
+            (cll.ElseLevel(), 0.07, 1 - 1.1e-4),
         ]
-    else:  # free text: addresses, cities, anything else
+    elif kind == "address":  # a misspelt street is the same address, another house number is not
+        u = exact_u or 5e-4
+        numbers = f"""regexp_replace("{column}_l", '[^0-9]', '', 'g') = regexp_replace("{column}_r", '[^0-9]', '', 'g')"""
+        levels = [
+            (cll.ExactMatchLevel(column).configure(**tf), 0.8, u),
+            (cll.CustomLevel(f"""{numbers} and jaro_winkler_similarity("{column}_l", "{column}_r") >= 0.92""",
+                             label_for_charts="same numbers, street alike"), 0.12, 0.001),
+            (cll.CustomLevel(f"""{numbers} and jaro_winkler_similarity("{column}_l", "{column}_r") >= 0.8""",
+                             label_for_charts="same numbers, street roughly alike"), 0.04, 0.01),
+            (cll.ElseLevel(), 0.04, 1 - u - 0.011),
+        ]
+    else:  # free text: cities, anything else
         u = exact_u or 0.01
         levels = [
             (cll.ExactMatchLevel(column).configure(**tf), 0.8, u),
@@ -209,7 +233,7 @@ def _levels(column: str, kind: str, small: bool):
 
 KINDS = {
     "first_name": "name", "last_name": "name", "email": "email", "phone": "id", "dob": "code", "national_id": "id",
-    "postcode": "code", "street_number": "short", "state": "short", "address": "text", "address2": "text", "city": "text",
+    "postcode": "code", "street_number": "short", "state": "short", "address": "address", "address2": "address", "city": "text",
 }
 
 
@@ -239,7 +263,9 @@ def _comparisons(profiles: pd.DataFrame, small: bool) -> tuple[list, dict[str, i
             levels = [lvl for lvl in levels if getattr(lvl, "label_for_charts", None) != "names swapped"]
         comparisons.append(cl.CustomComparison(levels, output_column_name=column))
         top = len(levels) - 2  # gamma of the best level: levels minus the null and else levels
-        strong[column] = top if kind in ("code", "short", "id") else top - 1
+        # an email one letter off is a typo as often as a namesake's address: only the
+        # exact email counts as corroboration
+        strong[column] = top if kind in ("code", "short", "id", "email") else top - 1
     return comparisons, strong
 
 
@@ -463,17 +489,24 @@ def _scored_pairs(
     gammas = [c for c in strong if f"gamma_{c}" in columns]
     # Highest gamma = exact; 0 = else; -1 = null. Agreement: any level above else.
     agreeing = "concat_ws('+', " + ", ".join(f"case when gamma_{c} > 0 then '{c}' end" for c in gammas) + ")"
-    corroborated = " or ".join(
-        f"gamma_{c} >= {max(strong[c], 1)}" for c in gammas if c in CORROBORATING or c.startswith("extra_")
-    ) or "true"
+    def agrees(column: str) -> str:
+        return f"gamma_{column} >= {max(strong[column], 1)}"
+
+    evidence = [agrees(c) for c in gammas if c in CORROBORATING or c.startswith("extra_")]
+    if {"street_number", "postcode"} <= set(gammas):
+        evidence.append(f"({agrees('street_number')} and {agrees('postcode')})")
+    personal = " or ".join(agrees(c) for c in gammas if c in PERSONAL) or "false"
     names_known = [c for c in gammas if c in NAME_ROLES]
     filter_sql = f"match_probability >= {threshold}"
     if require_corroboration and names_known:
-        filter_sql += f" and ({corroborated})"
-    if require_first_name_agreement and "first_name" in gammas:
-        # unless something only one person has agrees: a date of birth, an id, an email
-        personal = [f"gamma_{c} > 0" for c in ("dob", "national_id", "email") if c in gammas]
-        filter_sql += f" and (gamma_first_name <> 0 {''.join(' or ' + p for p in personal)})"
+        filter_sql += f" and ({' or '.join(evidence) or 'true'})"
+    if require_first_name_agreement:
+        # names that disagree outright need something only one person has: a date of
+        # birth, an id, an email, a phone (a household shares surname, address and city;
+        # a married name changes the surname)
+        for column in ("first_name", "last_name"):
+            if column in gammas:
+                filter_sql += f" and (gamma_{column} <> 0 or {personal})"
     sql = f"""select unique_id_l, unique_id_r, match_probability, match_weight, {agreeing} as agreeing
               from {table} where {filter_sql}"""
     return db_api._con.execute(sql).df()

@@ -22,6 +22,7 @@ from pipelines.identity.stable_ids import assign_customer_ids
 log = logging.getLogger(__name__)
 
 PROBABILISTIC_TIER = 5
+SOCIAL_NAME_TIER = 6
 LINK_COLUMNS = ["node_id", "linked_node_id", "rule", "id_type", "evidence", "tier", "confidence"]
 
 
@@ -112,6 +113,45 @@ def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
         con.unregister("_pre_clusters")
 
 
+def _social_name_links(con, pre: pd.DataFrame) -> pd.DataFrame:
+    """Social authors (clusters of tweets or comments only, whose one clue is the name they
+    show) joined to the one customer with that full name. A name two customers share, an
+    initial for a surname, or a name only one word long joins nothing: a namesake is as
+    likely as not."""
+    con.register("_pre_clusters", pre[["node_id", "cluster"]])
+    try:
+        return con.execute(
+            f"""
+            with members as (
+                select c.cluster, p.source, p.first_name_key, p.last_name_key
+                from _pre_clusters c join identity.person_records p using (node_id)
+            ),
+            kinds as (
+                select cluster, bool_and(source in ('twitter', 'facebook')) as social_only
+                from members group by cluster
+            ),
+            names as (
+                select distinct m.cluster, k.social_only, m.first_name_key || ' ' || m.last_name_key as name_key
+                from members m join kinds k using (cluster)
+                where m.first_name_key is not null and length(m.last_name_key) >= 2
+            ),
+            unique_names as (
+                select name_key, any_value(cluster) as target
+                from names where not social_only
+                group by name_key having count(distinct cluster) = 1
+            )
+            select s.cluster as node_id, u.target as linked_node_id, 'social_name' as rule, 'profile' as id_type,
+                   'name ' || s.name_key || ' (one customer has it)' as evidence, {SOCIAL_NAME_TIER} as tier, 0.8 as confidence
+            from names s join unique_names u using (name_key)
+            where s.social_only
+            -- one name per author, or the author is ambiguous
+            qualify count(*) over (partition by s.cluster) = 1
+            """
+        ).df()
+    finally:
+        con.unregister("_pre_clusters")
+
+
 def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -> StepReport:
     """identity.probabilistic_links: Splink on the profiles of the deterministic clusters.
 
@@ -143,6 +183,9 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
             },
             columns=LINK_COLUMNS,
         )
+    social = _social_name_links(con, pre)
+    notes.append(f"{len(social):,} social authors joined by a full name only one customer has")
+    links = pd.concat([links, social], ignore_index=True) if len(social) else links
     con.register("_probabilistic_links", links)
     con.execute(
         """create or replace table identity.probabilistic_links as
