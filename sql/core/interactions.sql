@@ -420,7 +420,7 @@ contacts as (
         cast(null as double) as full_resolution_minutes,
         cast(null as integer) as reopens,
         cast(null as integer) as replies,
-        next_contact_id is not null as is_escalated,
+        c.next_contact_id is not null or onward.previous_contact_id is not null as is_escalated,
         upper(initiation_method) as initiation_method,
         coalesce(upper(initiation_method), 'INBOUND') not in (
             'OUTBOUND', 'EXTERNAL_OUTBOUND', 'TRANSFER', 'QUEUE_TRANSFER', 'CALLBACK', 'MONITOR', 'DISCONNECT'
@@ -431,8 +431,14 @@ contacts as (
         cast(after_contact_work_seconds as double) as after_contact_work_seconds,
         is_abandoned as is_abandoned,
         connected_to_agent_at as answered_at
-    from staging.stg_amazon_connect__contacts
-    where upper(channel) in ('VOICE', 'CHAT', 'EMAIL')
+    from staging.stg_amazon_connect__contacts c
+    -- a transfer leg names the contact it continues: that contact was passed on
+    left join (
+        select distinct previous_contact_id
+        from staging.stg_amazon_connect__contacts
+        where previous_contact_id is not null and upper(initiation_method) in ('TRANSFER', 'QUEUE_TRANSFER')
+    ) onward on onward.previous_contact_id = c.contact_id
+    where upper(c.channel) in ('VOICE', 'CHAT', 'EMAIL')
 ),
 
 delighted_responses as (

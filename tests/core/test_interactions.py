@@ -198,3 +198,22 @@ def test_reads_identity_sentiment_and_every_touch_bearing_staging_table():
                                      "twitter__tweets", "facebook__comments", "zendesk__tickets", "zendesk__ticket_metrics",
                                      "amazon_connect__contacts", "delighted__responses", "qualtrics__responses")
     }
+
+
+def test_a_contact_passed_on_is_escalated_whichever_record_says_so():
+    from staging_fixture import build, fresh, insert, t
+
+    con = fresh()
+    insert(con, "staging.stg_amazon_connect__contacts", [
+        # NextContactId on the original ...
+        {"contact_id": "A", "channel": "VOICE", "initiation_method": "INBOUND", "next_contact_id": "B", "is_abandoned": False,
+         "initiated_at": t("2024-01-01 10:00")},
+        # ... or only PreviousContactId on the transfer leg
+        {"contact_id": "C", "channel": "VOICE", "initiation_method": "INBOUND", "is_abandoned": False, "initiated_at": t("2024-01-01 11:00")},
+        {"contact_id": "D", "channel": "VOICE", "initiation_method": "TRANSFER", "previous_contact_id": "C", "is_abandoned": False,
+         "initiated_at": t("2024-01-01 11:05")},
+        {"contact_id": "E", "channel": "VOICE", "initiation_method": "INBOUND", "is_abandoned": False, "initiated_at": t("2024-01-01 12:00")},
+    ])
+    build(con)
+    got = con.execute("select source_record_id, is_escalated from core.interactions order by 1").fetchall()
+    assert got == [("A", True), ("C", True), ("D", False), ("E", False)]

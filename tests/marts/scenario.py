@@ -56,7 +56,7 @@ def load(con: duckdb.DuckDBPyConnection) -> None:
     ])
     # ---------------- contacts: support:phone K1 K2 K3 K4, support:chat K5; K6 is a TASK
     insert(con, "staging.stg_amazon_connect__contacts", [
-        {"contact_id": "K1", "channel": "VOICE", "initiation_method": "INBOUND", "next_contact_id": "K2", "talk_seconds": 300,
+        {"contact_id": "K1", "channel": "VOICE", "initiation_method": "INBOUND", "talk_seconds": 300,
          "hold_seconds": 60, "after_contact_work_seconds": 40, "is_abandoned": False, "initiated_at": t("2024-11-07 09:00"),
          "connected_to_agent_at": t("2024-11-07 09:01"), "disconnected_at": t("2024-11-07 09:06")},
         {"contact_id": "K2", "channel": "VOICE", "initiation_method": "TRANSFER", "previous_contact_id": "K1", "talk_seconds": 200,
