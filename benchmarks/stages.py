@@ -134,7 +134,7 @@ def count_records(database: Path, stage_inputs: dict[str, set], stages: list[str
     return counts, quarantined
 
 
-def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.05) -> dict:
+def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.05, profile: Path | None = None) -> dict:
     sampler = MemorySampler(sample_interval).start()
     import_start = time.time()
     import pipelines.runner
@@ -143,9 +143,18 @@ def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.
 
     recorder = StepEventRecorder()
     pipelines.runner.DagsterInstance = recorder  # this process exists only for this one run
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()  # steps run in this thread (in-process executor), so it sees them all
+        profiler.enable()
     run_start = time.time()
     outcome = pipelines.runner.run_pipeline(exports, warehouse)
     run_end = time.time()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     sampler.stop()
 
     steps = recorder.step_intervals()
@@ -190,6 +199,7 @@ def measure_pipeline(exports: Path, warehouse: Path, sample_interval: float = 0.
             entry["quarantined"] = quarantined[stage]
     return {
         "success": outcome.success,
+        "profiled": bool(profile),  # cProfile slows Python-heavy steps: never compare these times with unprofiled ones
         "failed_steps": outcome.failed_steps,
         "failed_checks": outcome.failed_checks,
         "startup_s": import_start - PROCESS_START,
@@ -209,8 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--sample-interval", type=float, default=0.05)
+    parser.add_argument("--profile", type=Path, help="also profile the run with cProfile and write the stats here (read with pstats)")
     args = parser.parse_args(argv)
-    result = measure_pipeline(args.exports.resolve(), args.warehouse.resolve(), args.sample_interval)
+    if args.warehouse.exists() and any(args.warehouse.iterdir()):
+        # Files already loaded there would be skipped: that measures a rerun, not the pipeline.
+        parser.error(f"{args.warehouse} is not empty: a measured run starts from an empty warehouse")
+    result = measure_pipeline(args.exports.resolve(), args.warehouse.resolve(), args.sample_interval, args.profile)
     args.out.write_text(json.dumps(result, indent=2))
     return 0 if result["success"] else 1
 
