@@ -77,11 +77,11 @@ def ratings_over_time(con: duckdb.DuckDBPyConnection, grain: str) -> alt.Chart:
     )
     nps = base.transform_filter("datum.nps_responses > 0").mark_line(point=True).encode(
         y=alt.Y("nps:Q", title="NPS", scale=alt.Scale(domain=[-100, 100])),
-        tooltip=["touchpoint", "period_start:T", alt.Tooltip("nps:Q", format=".1f"), "nps_responses"],
+        tooltip=["touchpoint:N", "period_start:T", alt.Tooltip("nps:Q", format=".1f"), "nps_responses:Q"],
     ).properties(title="NPS by touchpoint", width=WIDTH, height=220)
     csat = base.transform_filter("datum.csat_ratings > 0").mark_line(point=True).encode(
         y=alt.Y("csat:Q", title="CSAT %", scale=alt.Scale(domain=[0, 100])),
-        tooltip=["touchpoint", "period_start:T", alt.Tooltip("csat:Q", format=".1f"), "csat_ratings"],
+        tooltip=["touchpoint:N", "period_start:T", alt.Tooltip("csat:Q", format=".1f"), "csat_ratings:Q"],
     ).properties(title="CSAT by touchpoint", width=WIDTH, height=220)
     return alt.vconcat(nps, csat)
 
@@ -100,7 +100,7 @@ def experience_gap(con: duckdb.DuckDBPyConnection, grain: str) -> alt.Chart:
         x=alt.X("period_start:T", title=grain),
         y=alt.Y("share:Q", title="share of contacts", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("measure:N", title=None),
-        tooltip=["touchpoint", "period_start:T", "measure", alt.Tooltip("share:Q", format=".1%"), "contacts"],
+        tooltip=["touchpoint:N", "period_start:T", "measure:N", alt.Tooltip("share:Q", format=".1%"), "contacts:Q"],
     ).properties(width=300, height=180).facet(facet=alt.Facet("touchpoint:N", title=None), columns=2).properties(
         title="The experience gap: solved versus confirmed (no repeat contact in 7 days, no bad rating)"
     )
@@ -116,7 +116,7 @@ def top_paths(con: duckdb.DuckDBPyConnection) -> alt.Chart:
         x=alt.X("customers:Q", title="customers"),
         y=alt.Y("path:N", sort=alt.SortField("path_rank"), title=None, axis=alt.Axis(labelLimit=480)),
         color=alt.Color("nps:Q", title="NPS", scale=alt.Scale(scheme="redyellowgreen", domain=[-100, 100])),
-        tooltip=["path", "customers", alt.Tooltip("nps:Q", format=".1f"), alt.Tooltip("csat:Q", format=".1f"),
+        tooltip=["path:N", "customers:Q", alt.Tooltip("nps:Q", format=".1f"), alt.Tooltip("csat:Q", format=".1f"),
                  alt.Tooltip("repeat_purchase_rate:Q", format=".1%"), alt.Tooltip("revenue_per_customer:Q", format=",.2f")],
     ).properties(title=f"Top {TOP_PATHS} journey paths (first four touchpoints)", width=WIDTH)
 
@@ -132,8 +132,8 @@ def segments(con: duckdb.DuckDBPyConnection) -> alt.Chart:
         x=alt.X("touchpoint:N", title=None),
         y=alt.Y("segment:N", title=None),
         color=alt.Color("interactions_per_customer:Q", title="touches per customer", scale=alt.Scale(scheme="blues")),
-        tooltip=["segment", "touchpoint", "interactions", "customers", alt.Tooltip("nps:Q", format=".1f"), "nps_responses",
-                 alt.Tooltip("csat:Q", format=".1f"), "csat_ratings", alt.Tooltip("avg_sentiment:Q", format=".3f")],
+        tooltip=["segment:N", "touchpoint:N", "interactions:Q", "customers:Q", alt.Tooltip("nps:Q", format=".1f"), "nps_responses:Q",
+                 alt.Tooltip("csat:Q", format=".1f"), "csat_ratings:Q", alt.Tooltip("avg_sentiment:Q", format=".3f")],
     ).transform_calculate(interactions_per_customer="datum.interactions / datum.segment_customers").properties(
         title="Segments (value tier / preferred channel) by touchpoint", width=WIDTH
     )
@@ -141,7 +141,7 @@ def segments(con: duckdb.DuckDBPyConnection) -> alt.Chart:
         x=alt.X("segment_customers:Q", aggregate="max", title="customers"),
         y=alt.Y("segment:N", title=None, sort="-x"),
         color=alt.Color("value_tier:N", title="value tier"),
-        tooltip=["segment", alt.Tooltip("segment_customers:Q", aggregate="max", title="customers")],
+        tooltip=["segment:N", alt.Tooltip("segment_customers:Q", aggregate="max", title="customers")],
     ).properties(title="Customers per segment", width=WIDTH)
     return alt.vconcat(sizes, heat)
 

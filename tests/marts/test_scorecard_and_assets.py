@@ -137,3 +137,18 @@ def test_python_assets_materialize_through_dagster(tmp_path):
             "select column_name, comment from duckdb_columns() where schema_name = 'core' and table_name = 'text_sentiment'"
         ).fetchall())
     assert all(comments.values()) and set(comments) == {"text_hash", "sentiment", "model"}
+
+
+def test_an_empty_warehouse_builds_every_model_and_a_scorecard(tmp_path):
+    from staging_fixture import fresh
+
+    from pipelines.parquet import export_parquet
+
+    con = fresh()
+    build(con)
+    for model in [find("core.interactions"), *discover(("marts",))]:
+        assert con.execute(f"select count(*) from {model.table}").fetchone()[0] == 0, model.table
+    card = write_scorecard(con, tmp_path)
+    assert card.path.exists() and "no data" in card.path.read_text(encoding="utf-8")
+    exported = export_parquet(con, tmp_path / "parquet")
+    assert all(e.rows == 0 and e.files == 1 for e in exported)
