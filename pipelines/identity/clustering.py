@@ -111,23 +111,26 @@ def cluster(
     limited_values: pd.DataFrame | None = None,
     limits: Limits | None = None,
     first_names: pd.Series | None = None,
+    explain: bool = True,
 ) -> Clustering:
     """Cluster ``nodes`` (node_id, trust_rank) over ``links`` (node_id, linked_node_id, rule,
     evidence, tier, confidence). ``limited_values`` (node_id, id_type, id_value) are the
     values the limits count; ``first_names`` (node_id -> comparison key) decide whether
-    stronger evidence may cross a limit."""
+    stronger evidence may cross a limit. Without ``explain`` the assignment has only
+    node_id and cluster (faster: no walk from the anchors)."""
     limits = limits or Limits()
-    node_ids = nodes["node_id"].tolist()
+    node_ids = _strings(nodes["node_id"])
     index = {node: i for i, node in enumerate(node_ids)}
     trust = nodes["trust_rank"].tolist() if "trust_rank" in nodes else [0] * len(node_ids)
     comps = _Components(len(node_ids))
     if limited_values is not None and len(limited_values):
-        for node, kind, value in zip(limited_values["node_id"], limited_values["id_type"], limited_values["id_value"]):
+        for node, kind, value in zip(*(_strings(limited_values[c]) for c in ("node_id", "id_type", "id_value"))):
             if kind in limits.per_type and node in index:
                 comps.values.setdefault(index[node], {}).setdefault(kind, set()).add(value)
 
     if first_names is not None:
-        for node, name in first_names.dropna().items():
+        named = first_names.dropna()
+        for node, name in zip(_strings(named.index.to_series()), _strings(named)):
             if node in index:
                 comps.names.setdefault(index[node], set()).add(name)
 
@@ -137,15 +140,18 @@ def cluster(
     over_limit_edges: set[int] = set()
     refused = []
     columns = ["node_id", "linked_node_id", "rule", "evidence", "tier", "confidence"]
-    rows = zip(*(ordered[c].tolist() for c in columns)) if len(ordered) else iter(())
+    rows = zip(*(_strings(ordered[c]) if c in ("node_id", "linked_node_id", "rule", "evidence") else ordered[c].tolist()
+                 for c in columns)) if len(ordered) else iter(())
+    values, find, per_type = comps.values, comps.find, list(limits.per_type.items())
     for a_id, b_id, rule, evidence, tier, confidence in rows:
         a, b = index.get(a_id), index.get(b_id)
         if a is None or b is None or a == b:
             continue
-        ra, rb = comps.find(a), comps.find(b)
+        ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        crossing = [kind for kind, limit in limits.per_type.items() if comps.crosses(ra, rb, kind, limit)]
+        # only components that both hold limited values can cross a limit
+        crossing = [kind for kind, limit in per_type if comps.crosses(ra, rb, kind, limit)] if ra in values and rb in values else []
         if crossing and rule not in limits.may_exceed:
             refused.append((a_id, b_id, rule, evidence, f"would give one customer more than {limits.per_type[crossing[0]]} {crossing[0]}"))
             continue
@@ -160,21 +166,44 @@ def cluster(
         tree.setdefault(a, []).append((b, edge))
         tree.setdefault(b, []).append((a, edge))
 
-    assignment = _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges)
+    if explain:
+        assignment = _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges)
+    else:
+        assignment = pd.DataFrame({"node_id": node_ids, "cluster": _anchors(node_ids, trust, comps)})
     refused_frame = pd.DataFrame(refused, columns=["node_id", "linked_node_id", "rule", "evidence", "reason"])
     return Clustering(assignment, refused_frame)
+
+
+def _strings(series: pd.Series) -> list:
+    """Python objects of a column, fast for Arrow-backed text (None for missing)."""
+    try:
+        import pyarrow as pa
+
+        return pa.array(series, from_pandas=True).to_pylist()
+    except (TypeError, ValueError, ImportError):
+        return series.tolist()
+
+
+def _anchor_of(node_ids, trust, comps) -> tuple[list[int], dict[int, int]]:
+    """Each node's root, and each root's anchor: its most trusted record, then smallest id."""
+    roots = [comps.find(i) for i in range(len(node_ids))]
+    anchor_of: dict[int, int] = {}
+    for i, r in enumerate(roots):
+        best = anchor_of.get(r)
+        if best is None or (trust[i], node_ids[i]) < (trust[best], node_ids[best]):
+            anchor_of[r] = i
+    return roots, anchor_of
+
+
+def _anchors(node_ids, trust, comps) -> list[str]:
+    roots, anchor_of = _anchor_of(node_ids, trust, comps)
+    return [node_ids[anchor_of[r]] for r in roots]
 
 
 def _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges) -> pd.DataFrame:
     """Walk each component from its anchor (most trusted record, then smallest id)."""
     n = len(node_ids)
-    roots = [comps.find(i) for i in range(n)]
-    anchor_of: dict[int, int] = {}
-    for i in range(n):
-        r = roots[i]
-        best = anchor_of.get(r)
-        if best is None or (trust[i], node_ids[i]) < (trust[best], node_ids[best]):
-            anchor_of[r] = i
+    _, anchor_of = _anchor_of(node_ids, trust, comps)
     cluster = [None] * n
     parent = [None] * n
     rule = [UNLINKED_RULE] * n

@@ -64,10 +64,10 @@ def _nodes(con) -> pd.DataFrame:
     return con.execute("select node_id, trust_rank, first_name_key from identity.person_records order by node_id").df()
 
 
-def _cluster(con, links: pd.DataFrame, limits: Limits):
+def _cluster(con, links: pd.DataFrame, limits: Limits, explain: bool = True):
     nodes = _nodes(con)
     names = nodes.set_index("node_id")["first_name_key"]
-    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names)
+    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names, explain=explain)
 
 
 def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
@@ -161,7 +161,7 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
     started = time.perf_counter()
     limits = limits_from_config(identity_config)
     deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
-    pre = _cluster(con, deterministic, limits).assignment
+    pre = _cluster(con, deterministic, limits, explain=False).assignment
     profiles = _profiles(con, pre)
     notes = [f"{len(profiles):,} named profiles from {pre['cluster'].nunique():,} deterministic clusters"]
     links = pd.DataFrame(columns=LINK_COLUMNS)
