@@ -3,7 +3,8 @@
 Plain Python and DuckDB, no Dagster: the assets in ``pipelines/assets/identity.py`` and the
 ``cxp dedupe`` command drive the same code.
 
-- ``identifiers``: the identifier types, their link strength, blocked values.
+- ``identifiers``: configured blocked identifier values (the identifiers themselves, their
+  normalisation, guards and deterministic links are SQL: ``sql/identity/``).
 - ``probabilistic``: Splink (DuckDB backend) on names, addresses, postcodes, dates of birth.
 - ``clustering``: connected components over accepted links with per-type limits.
 - ``stable_ids``: customer ids carried forward across runs by majority overlap.

@@ -29,7 +29,6 @@ from pipelines.identity.probabilistic import ROLES, predict_pairs
 from pipelines.sql_functions import register_functions
 from pipelines.sql_models import find
 
-DETERMINISTIC_ROLES = {"email": "email", "phone": "phone", "national_id": "national_id"}
 LINK_COLUMNS = ["node_id", "linked_node_id", "rule", "evidence", "tier", "confidence"]
 
 

@@ -15,7 +15,6 @@ import logging
 import math
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 
 import duckdb
@@ -376,13 +375,13 @@ def predict_pairs(
 ) -> LinkageResult:
     """Score candidate pairs and keep those at or above ``threshold``.
 
-    ``require_corroboration``: a pair agreeing on names must also agree on something
-    else (address, postcode, date of birth, contact, id): namesakes are not one person.
-    ``require_first_name_agreement``: first names, when both known, must be alike (exact,
-    close, or swapped with the surname) unless a date of birth, national id or email
-    agrees: a household shares a surname, an address and a phone, not a birthday.
+    ``require_corroboration``: a pair agreeing on names must also agree on the street
+    (address, or street number and postcode) or on something personal (exact email,
+    phone, date of birth, national id): namesakes share a name and a town, not a life.
+    ``require_first_name_agreement``: a first or last name that disagrees outright (not
+    equal, close, or swapped) needs something personal to agree: a household shares a
+    surname, an address and a phone; a married name changes the surname, not the phone.
     """
-    import splink.comparison_level_library  # noqa: F401 (imported for side effects of registration)
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     started = time.perf_counter()
