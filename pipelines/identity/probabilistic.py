@@ -278,8 +278,8 @@ def _comparisons(profiles: pd.DataFrame, small: bool) -> tuple[list, dict[str, i
 
 def _pair_count(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], link_mode: bool) -> int:
     """Pairs a blocking rule on equal ``columns`` generates (self-join on the keys)."""
-    keys = ", ".join(f'"{c}"' for c in columns)
-    not_null = " and ".join(f'"{c}" is not null' for c in columns)
+    keys = ", ".join(_key(c) for c in columns)
+    not_null = " and ".join(f"{_key(c)} is not null" for c in columns)
     if link_mode:
         sql = f"""select coalesce(sum(a * b), 0) from (
             select count(*) filter (where source_dataset = (select min(source_dataset) from profiles)) as a,
@@ -290,8 +290,20 @@ def _pair_count(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], link_m
     return int(con.execute(sql).fetchall()[0][0])
 
 
-def _candidate_rules(columns: set[str]) -> list[tuple[str, ...]]:
-    """Blocking rules to try, most specific first; only those whose columns exist."""
+def _key(element: str) -> str:
+    """A blocking rule element: a column name, or an expression on one (``substr("x", 1, 12)``)."""
+    return element if "(" in element else f'"{element}"'
+
+
+def _base_column(element: str) -> str:
+    match = re.search(r'"([^"]+)"', element)
+    return match.group(1) if "(" in element and match else element
+
+
+def _candidate_rules(columns: set[str], long_text: set[str] = frozenset()) -> list[tuple[str, ...]]:
+    """Blocking rules to try, most specific first; only those whose columns exist. Long
+    free-text columns (titles) also block on their first characters: one typo further on
+    must not keep two records from being compared."""
     rules = [
         ("first_name", "last_name"),
         ("last_name", "postcode"), ("first_name", "postcode"),
@@ -305,9 +317,10 @@ def _candidate_rules(columns: set[str]) -> list[tuple[str, ...]]:
     extras = sorted(c for c in columns if c.startswith("extra_"))
     rules += [(c,) for c in extras]
     rules += [(a, b) for i, a in enumerate(extras) for b in extras[i + 1:]]
+    rules += [(f'substr("{c}", 1, 12)',) for c in extras if c in long_text]
     if not {"first_name", "last_name"} & columns:
         rules += [(c,) for c in ("address", "postcode", "city")]
-    return [r for r in rules if set(r) <= columns]
+    return [r for r in rules if {_base_column(e) for e in r} <= columns]
 
 
 def choose_blocking_rules(profiles: pd.DataFrame, link_mode: bool, budget: int = MAX_PREDICT_PAIRS) -> list[tuple[tuple[str, ...], int]]:
@@ -317,7 +330,9 @@ def choose_blocking_rules(profiles: pd.DataFrame, link_mode: bool, budget: int =
     chosen, total = [], 0
     n = len(profiles)
     per_rule_cap = max(budget // 4, 50 * n)
-    for rule in _candidate_rules(set(compared_columns(profiles))):
+    compared = compared_columns(profiles)
+    long_text = {c for c in compared if c.startswith("extra_") and profiles[c].dropna().str.len().median() > 15}
+    for rule in _candidate_rules(set(compared), long_text):
         if len(chosen) == MAX_RULES:
             break
         pairs = _pair_count(con, rule, link_mode)
