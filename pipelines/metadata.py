@@ -97,17 +97,19 @@ def sql_column_descriptions(sql: str, columns: list[str], upstream: dict[str, st
 
 
 def column_comments(con: duckdb.DuckDBPyConnection, tables: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Column name -> comment over the given tables (the first table naming a column wins)."""
+    """Column name -> comment over the given tables (the first table listed naming a column wins)."""
+    if not tables:
+        return {}
+    rows = con.execute(
+        "select schema_name || '.' || table_name, column_name, comment from duckdb_columns() "
+        "where schema_name || '.' || table_name in (select unnest($tables)) and comment is not null and comment <> '' "
+        "order by column_index",
+        {"tables": list(tables)},
+    ).fetchall()
+    order = {table: i for i, table in enumerate(tables)}
     found: dict[str, str] = {}
-    for table in tables:
-        schema, name = table.split(".")
-        for column, comment in con.execute(
-            "select column_name, comment from duckdb_columns() where schema_name = ? and table_name = ? and comment is not null "
-            "order by column_index",
-            [schema, name],
-        ).fetchall():
-            if comment:
-                found.setdefault(column, comment)
+    for _, column, comment in sorted(rows, key=lambda r: order[r[0]]):
+        found.setdefault(column, comment)
     return found
 
 

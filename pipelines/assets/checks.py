@@ -41,14 +41,30 @@ STAGING_SPEC = SQL_DIR / "staging" / "README.md"
 
 # Natural keys outside staging (DESIGN.md, "Warehouse"): one row per key value.
 KEYS: dict[str, tuple[str, ...]] = {
+    "identity.person_records": ("node_id",),
+    "identity.identifiers": ("node_id", "id_type", "id_value"),
+    "identity.identifier_usage": ("id_type", "id_value"),
+    "identity.name_variants": ("nickname",),
     "core.customers": ("customer_id",),
     "core.identity_map": ("source", "entity", "source_record_id"),
     "core.interactions": ("interaction_id",),
+    "core.text_sentiment": ("text_hash",),
     "marts.touchpoint_metrics": ("touchpoint", "grain", "period_start"),
     "marts.customer_experience": ("customer_id",),
+    "marts.customer_journeys": ("customer_id", "step"),
+    "marts.segment_metrics": ("segment", "touchpoint"),
+    "marts.experience_gap": ("touchpoint", "grain", "period_start"),
+    "marts.feedback_loop": ("touchpoint", "grain", "period_start"),
+    "marts.journey_paths": ("path",),
+    "marts.experience_outcomes": ("dimension", "experience"),
 }
 # Key columns that may be NULL and still identify a row (period_start is NULL for grain 'all').
-NULLABLE_KEY_COLUMNS: dict[str, frozenset[str]] = {"marts.touchpoint_metrics": frozenset({"period_start"})}
+_PERIOD = frozenset({"period_start"})
+NULLABLE_KEY_COLUMNS: dict[str, frozenset[str]] = {
+    "marts.touchpoint_metrics": _PERIOD,
+    "marts.experience_gap": _PERIOD,
+    "marts.feedback_loop": _PERIOD,
+}
 
 
 @dataclass(frozen=True)
@@ -67,9 +83,11 @@ class Reference:
 
 
 REFERENCES: tuple[Reference, ...] = (
+    Reference("identity.identifiers", "node_id", "identity.person_records", "node_id", nullable=False),
     Reference("core.identity_map", "customer_id", "core.customers", "customer_id", nullable=False),
     Reference("core.interactions", "customer_id", "core.customers", "customer_id", nullable=True),
     Reference("marts.customer_experience", "customer_id", "core.customers", "customer_id", nullable=False),
+    Reference("marts.customer_journeys", "customer_id", "core.customers", "customer_id", nullable=False),
 )
 
 EXPORTS_MAX_AGE_DAYS_ENV = "CXP_EXPORTS_MAX_AGE_DAYS"
@@ -125,12 +143,14 @@ def unique_key_result(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str
     required = [c for c in key if c not in nullable]
     null_filter = " or ".join(f"{_quote(c)} is null" for c in required) or "false"
     rows, nulls = con.execute(f"select count(*), count(*) filter (where {null_filter}) from {table}").fetchone()
-    duplicates = con.execute(
-        f"select {cols}, count(*) as n from {table} group by all having count(*) > 1 order by n desc limit 5"
+    # The most duplicated key values, each row also carrying the total of surplus rows.
+    top = con.execute(
+        f"""select *, sum(n - 1) over () as surplus
+            from (select {cols}, count(*) as n from {table} group by all having count(*) > 1)
+            order by n desc limit 5"""
     ).fetchall()
-    extra_rows = con.execute(
-        f"select coalesce(sum(n - 1), 0) from (select count(*) as n from {table} group by {cols} having count(*) > 1)"
-    ).fetchone()[0]
+    duplicates = [row[:-1] for row in top]
+    extra_rows = int(top[0][-1]) if top else 0
     metadata = {
         "key": MetadataValue.text(", ".join(key)),
         "rows": MetadataValue.int(rows),
