@@ -19,9 +19,32 @@ def raw_key(connector: Connector, entity: str) -> AssetKey:
     return AssetKey(["raw", f"{connector.name}__{entity}"])
 
 
+FILES_SHOWN = 50
+
+
 def _files_table(report: ConnectorLoad) -> str:
-    rows = [(f.source_file, f.status, f.records_read, f.records_loaded, f.records_quarantined, f.error or "") for f in report.files]
-    return markdown_table(["file", "status", "read", "loaded", "quarantined", "error"], rows, max_width=80) if rows else "no files"
+    """Files this run loaded or failed on first, then those skipped as already loaded; at most FILES_SHOWN rows."""
+    ordered = sorted(report.files, key=lambda f: (f.status == "skipped", f.source_file))
+    rows = [(f.source_file, f.status, f.records_read, f.records_loaded, f.records_quarantined, f.error or "") for f in ordered]
+    if not rows:
+        return "no files"
+    table = markdown_table(["file", "status", "read", "loaded", "quarantined", "error"], rows[:FILES_SHOWN], max_width=80)
+    return table + (f"\n\n… and {len(rows) - FILES_SHOWN} more" if len(rows) > FILES_SHOWN else "")
+
+
+def _quarantine_summary(con, connector: Connector, entity: str) -> dict:
+    total = con.execute(
+        "select count(*) from audit.quarantine where connector = ? and entity = ?", [connector.name, entity]
+    ).fetchone()[0]
+    reasons = con.execute(
+        """select reason, count(*) as records from audit.quarantine where connector = ? and entity = ?
+           group by reason order by records desc, reason limit 10""",
+        [connector.name, entity],
+    ).fetchall()
+    return {
+        "records_quarantined_total": MetadataValue.int(total),
+        "quarantine_reasons": MetadataValue.md(markdown_table(["reason", "records"], reasons, max_width=100) if reasons else "none"),
+    }
 
 
 def build_raw_assets(connector: Connector):
@@ -63,6 +86,7 @@ def build_raw_assets(connector: Connector):
                         "files_failed": MetadataValue.int(len(failed)),
                         "records_loaded_this_run": MetadataValue.int(report.records_loaded),
                         "records_quarantined_this_run": MetadataValue.int(report.records_quarantined),
+                        **_quarantine_summary(con, connector, entity),
                     }
                 )
                 yield MaterializeResult(

@@ -1,6 +1,8 @@
 """Metadata every materialization reports, and column descriptions that say something."""
 from __future__ import annotations
 
+import json
+
 import duckdb
 from dagster import AssetKey, materialize
 
@@ -65,19 +67,26 @@ def _facebook_assets():
     return [load, staging]
 
 
-def test_every_materialization_reports_counts_preview_sql_and_described_columns(warehouse):
+def test_every_materialization_reports_counts_preview_sql_and_described_columns(warehouse, facebook_exports):
+    (facebook_exports / "facebook" / "comments_page_2.json").write_text(json.dumps({"data": [
+        {"id": "c7", "message": "fine", "created_time": "2024-11-07T10:00:00+0000"},
+        {"id": "c8", "message": "when?"},  # no event time: quarantined
+    ]}))
     result = materialize(_facebook_assets(), resources={"warehouse": warehouse})
     events = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
 
     raw = events["raw/facebook__comments"]
-    assert raw["dagster/row_count"].value == 2
-    assert raw["files_loaded"].value == 1 and raw["records_quarantined_this_run"].value == 0
-    assert "comments_page_1.json" in raw["files"].value
+    assert raw["dagster/row_count"].value == 3
+    assert raw["files_loaded"].value == 2 and raw["records_quarantined_this_run"].value == 1
+    assert raw["records_quarantined_total"].value == 1
+    assert "comments_page_1.json" in raw["files"].value and "comments_page_2.json" in raw["files"].value
+    reasons = raw["quarantine_reasons"].value
+    assert reasons.startswith("| reason | records |") and reasons.rstrip().endswith("| 1 |")
     raw_columns = {c.name: c.description for c in raw["dagster/column_schema"].schema.columns}
     assert raw_columns["_source_row"].startswith("1-based physical record number")
 
     staging = events["staging/stg_facebook__comments"]
-    assert staging["dagster/row_count"].value == 2
+    assert staging["dagster/row_count"].value == 3
     assert staging["preview"].value.startswith("| comment_id |")
     assert "from raw.facebook__comments" in staging["sql"].value and staging["sql"].value.startswith("```sql")
     columns = {c.name: (c.type, c.description) for c in staging["dagster/column_schema"].schema.columns}
