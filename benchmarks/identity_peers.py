@@ -11,6 +11,7 @@ three ways of grouping the same person records against ``EXPORTS/ground_truth.cs
   threshold;
 - ``naive``: records joined when their lower-cased email or digits-only phone is equal.
 
+Each method gets wall and CPU seconds (CPU of this process, DuckDB's threads included).
 Precision, recall and F1 are pairwise, at two levels: every record (``precision`` ...), and
 person records (app events collapsed to one record per app identity: ``person_records``).
 """
@@ -21,6 +22,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -52,12 +54,18 @@ def measure_identity(exports: Path, warehouse: Path) -> dict:
         config = CxpConfig()
         con = duckdb.connect(str(scratch))
         register_functions(con, config)
+        cxp_cpu = time.process_time()
         cxp_s = identity_compare.time_identity(con, config)
+        cxp_cpu = time.process_time() - cxp_cpu
         con.execute("create or replace temp table truth as select * from read_csv(?, all_varchar = true)", [str(truth)])
         con.execute(identity_compare.RECORD_NODES)
         con.execute("create or replace temp table cxp_clusters as select source, entity, source_record_id, customer_id as cluster from core.identity_map")
+        naive_cpu = time.process_time()
         naive_s = identity_compare.naive_clusters(con)
+        naive_cpu = time.process_time() - naive_cpu
+        splink_cpu = time.process_time()
         splink_s = identity_compare.splink_clusters(con, config.identity.match_probability_threshold)
+        splink_cpu = time.process_time() - splink_cpu
         records, person_records, people, customers = con.execute(
             """select (select count(*) from truth join core.identity_map using (source, entity, source_record_id)),
                       (select count(*) from identity.person_records),
@@ -65,9 +73,9 @@ def measure_identity(exports: Path, warehouse: Path) -> dict:
                       (select count(distinct customer_id) from core.identity_map)"""
         ).fetchall()[0]
         methods = {
-            "cxp": {"wall_s": cxp_s, **_scores(con, "cxp_clusters")},
-            "splink": {"wall_s": splink_s, **_scores(con, "splink_clusters")},
-            "naive": {"wall_s": naive_s, **_scores(con, "naive_clusters")},
+            "cxp": {"wall_s": cxp_s, "cpu_s": cxp_cpu, **_scores(con, "cxp_clusters")},
+            "splink": {"wall_s": splink_s, "cpu_s": splink_cpu, **_scores(con, "splink_clusters")},
+            "naive": {"wall_s": naive_s, "cpu_s": naive_cpu, **_scores(con, "naive_clusters")},
         }
         con.close()
     finally:

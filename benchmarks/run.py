@@ -202,6 +202,7 @@ def summarise_floor(floors: list[dict], stages: dict) -> dict:
             "bytes": entries[-1]["bytes"],
             "records": entries[-1]["records"],
             "duckdb_scan_s": scan,
+            "duckdb_cpu_s": _median(e.get("cpu_s") for e in entries),
             "extract_s": _median(e["extract_s"] for e in entries),
             "unreadable_files": entries[-1].get("unreadable_files", []),
             "pipeline_records": ours.get("records"),
@@ -210,9 +211,12 @@ def summarise_floor(floors: list[dict], stages: dict) -> dict:
             "ratio": ours["wall_s_median"] / scan if ours.get("wall_s_median") and scan else None,
         }
     scan_s = _median(f["total_s"] for f in floors)
+    scan_cpu_s = _median(f.get("cpu_s") for f in floors)
     ingest_s = stages.get("ingest", {}).get("wall_s_median")
+    ingest_cpu_s = stages.get("ingest", {}).get("cpu_s_median")
     return {
         "duckdb_scan_s": scan_s,
+        "duckdb_scan_cpu_s": scan_cpu_s,
         "duckdb_scan_s_runs": [f["total_s"] for f in floors],
         "duckdb_extract_s": _median(f["extract_s"] for f in floors),
         "duckdb_records": floors[-1]["records"] if floors else None,
@@ -220,6 +224,8 @@ def summarise_floor(floors: list[dict], stages: dict) -> dict:
         "duckdb_peak_rss_mib": _max(f["peak_rss_mib"] for f in floors),
         "ingest_s": ingest_s,
         "ingest_ratio": ingest_s / scan_s if ingest_s and scan_s else None,
+        "ingest_cpu_s": ingest_cpu_s,
+        "ingest_cpu_ratio": ingest_cpu_s / scan_cpu_s if ingest_cpu_s and scan_cpu_s else None,
         "connectors": per_connector,
     }
 
@@ -231,13 +237,16 @@ def summarise_identity(results: list[dict], stages: dict) -> dict:
     methods = {}
     for name in results[-1].get("methods", {}):
         entries = [r["methods"][name] for r in results if name in r.get("methods", {})]
-        methods[name] = {**entries[-1], "wall_s": _median(e.get("wall_s") for e in entries), "wall_s_runs": [e.get("wall_s") for e in entries]}
+        methods[name] = {**entries[-1], "wall_s": _median(e.get("wall_s") for e in entries),
+                         "wall_s_runs": [e.get("wall_s") for e in entries], "cpu_s": _median(e.get("cpu_s") for e in entries)}
     summary = {k: v for k, v in results[-1].items() if k != "methods"}
     summary["methods"] = methods
     splink = methods.get("splink", {})
     ours = methods.get("cxp", {})
     stage = stages.get("identity", {}).get("wall_s_median")
     summary["pipeline_identity_s"] = stage
+    if splink.get("cpu_s") and ours.get("cpu_s"):
+        summary["cpu_ratio_vs_splink"] = ours["cpu_s"] / splink["cpu_s"]
     if splink.get("wall_s"):
         summary["speed_ratio_vs_splink"] = (ours.get("wall_s") or 0) / splink["wall_s"] if ours.get("wall_s") else None
         summary["pipeline_stage_ratio_vs_splink"] = stage / splink["wall_s"] if stage else None
@@ -363,7 +372,8 @@ def results_markdown(results: list[dict]) -> str:
         load = r.get("load_average_1m", {})
         lines.append(
             f"| {r['customers']:,} | {r['date']} | {m['cores']} cores, {m['memory_gib']:.0f} GiB (load {_fmt(load.get('before'))}) | {r['repeat']} "
-            f"| {_fmt(r['total_s'], 2)} | {_fmt(r.get('total_cpu_s'), 1)} | {cell('ingest')} | {_fmt(peers.get('duckdb_scan_s'), 2)} | {_fmt(peers.get('ingest_ratio'), 1, '×')} "
+            f"| {_fmt(r['total_s'], 2)} | {_fmt(r.get('total_cpu_s'), 1)} | {cell('ingest')} | {_fmt(peers.get('duckdb_scan_s'), 2)} | {_fmt(peers.get('ingest_ratio'), 1, '×')}"
+            + (f" (CPU {peers['ingest_cpu_ratio']:.1f}×)" if peers.get("ingest_cpu_ratio") else "") + " "
             f"| {cell('staging')} | {cell('identity')} | {cell('core')} | {cell('marts')} | {cell('parquet')} "
             f"| {_fmt(sum(st[n]['wall_s_median'] or 0 for n in OTHER_STAGES if n in st), 2)} "
             f"| {_fmt(r['peak_rss_mib'], 0)} | {_fmt(r['generation_s'], 1)} |"
@@ -372,18 +382,21 @@ def results_markdown(results: list[dict]) -> str:
     if identity_rows:
         lines += [
             "",
-            "Identity resolution on the same person records against the generator's ground truth (pairwise precision / recall / F1; wall seconds, median):",
+            "Identity resolution on the same person records against the generator's ground truth (pairwise precision / recall / F1; wall seconds and CPU seconds, medians of the runs):",
             "",
-            "| customers | records | method | seconds | × Splink time | precision | recall | F1 | F1 (person records) |",
+            "| customers | records | method | seconds (CPU s) | × Splink time (CPU) | precision | recall | F1 | F1 (person records) |",
             "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
         ]
         for r in identity_rows:
             ident = r["peers"]["identity"]
             splink_s = ident["methods"].get("splink", {}).get("wall_s")
+            splink_cpu = ident["methods"].get("splink", {}).get("cpu_s")
             for name, m in ident["methods"].items():
                 ratio = m["wall_s"] / splink_s if m.get("wall_s") and splink_s else None
+                cpu_ratio = m["cpu_s"] / splink_cpu if m.get("cpu_s") and splink_cpu else None
                 lines.append(
-                    f"| {r['customers']:,} | {_fmt(ident.get('records'))} | {name} | {_fmt(m.get('wall_s'), 2)} | {_fmt(ratio, 2, '×')} "
+                    f"| {r['customers']:,} | {_fmt(ident.get('records'))} | {name} | {_fmt(m.get('wall_s'), 2)} ({_fmt(m.get('cpu_s'), 2)}) "
+                    f"| {_fmt(ratio, 2, '×')} ({_fmt(cpu_ratio, 2, '×')}) "
                     f"| {_fmt(m.get('precision'), 3)} | {_fmt(m.get('recall'), 3)} | {_fmt(m.get('f1'), 3)} "
                     f"| {_fmt(m.get('person_records', {}).get('f1'), 3)} |"
                 )
