@@ -10,18 +10,43 @@ with as_of as (
 ),
 
 touches as (
-    select i.*, a.as_of_at, i.occurred_at > a.as_of_at - interval 90 day as is_last_90d
+    select
+        i.customer_id,
+        i.interaction_id,
+        i.touch_row,
+        i.channel,
+        i.occurred_at,
+        i.kind,
+        i.revenue,
+        i.rating_type,
+        i.rating,
+        i.is_satisfied,
+        i.is_negative_rating,
+        i.is_support_contact,
+        i.is_repeat_contact_7d,
+        i.sentiment,
+        i.occurred_at > a.as_of_at - interval 90 day as is_last_90d
     from core.interactions i
     cross join as_of a
     where i.customer_id is not null
+),
+
+channel_use as (
+    select customer_id, channel, count(*) filter (where touch_row = 1) as touches, max(occurred_at) as last_at
+    from touches
+    group by customer_id, channel
+),
+
+channels as (
+    select customer_id, array_to_string(list_sort(list(channel)), ', ') as channels_used, count(*) as channels
+    from channel_use
+    group by customer_id
 ),
 
 activity as (
     select
         customer_id,
         count(*) filter (where touch_row = 1) as interactions,
-        array_to_string(list_sort(list_distinct(list(channel))), ', ') as channels_used,
-        count(distinct channel) as channels,
         min(occurred_at) as first_touch_at,
         max(occurred_at) as last_touch_at,
         count(*) filter (where kind = 'order') as orders,
@@ -34,8 +59,8 @@ activity as (
         count(*) filter (where is_support_contact and is_last_90d) as contacts_90d,
         count(*) filter (where is_repeat_contact_7d and is_last_90d) as repeat_contacts_90d,
         count(*) filter (where rating_type = 'csat' and is_negative_rating and is_last_90d) as bad_csat_90d,
-        avg(sentiment) filter (where touch_row = 1) as avg_sentiment,
-        avg(sentiment) filter (where touch_row = 1 and is_last_90d) as avg_sentiment_90d
+        avg(cast(sentiment as decimal(18, 4))) filter (where touch_row = 1) as avg_sentiment,
+        avg(cast(sentiment as decimal(18, 4))) filter (where touch_row = 1 and is_last_90d) as avg_sentiment_90d
     from touches
     group by customer_id
 ),
@@ -49,12 +74,8 @@ latest_nps as (
 
 preferred_channel as (
     select customer_id, channel as preferred_channel
-    from (
-        select customer_id, channel, count(*) as touches, max(occurred_at) as last_at
-        from touches
-        where touch_row = 1 and channel <> 'survey'
-        group by customer_id, channel
-    ) c
+    from channel_use
+    where channel <> 'survey'
     qualify row_number() over (partition by customer_id order by touches desc, last_at desc, channel) = 1
 ),
 
@@ -76,8 +97,8 @@ profiled as (
         c.is_known,
         o.as_of_at,
         coalesce(a.interactions, 0) as interactions,
-        a.channels_used,
-        coalesce(a.channels, 0) as channels,
+        ch.channels_used,
+        coalesce(ch.channels, 0) as channels,
         a.first_touch_at,
         a.last_touch_at,
         coalesce(a.orders, 0) as orders,
@@ -115,6 +136,7 @@ profiled as (
     from core.customers c
     cross join as_of o
     left join activity a on a.customer_id = c.customer_id
+    left join channels ch on ch.customer_id = c.customer_id
     left join latest_nps n on n.customer_id = c.customer_id
     left join preferred_channel p on p.customer_id = c.customer_id
     left join rfm r on r.customer_id = c.customer_id

@@ -43,7 +43,7 @@ measures as (
         avg(rating) filter (where rating_type = 'ces') as ces,
         count(*) filter (where rating_type = 'stars') as star_ratings,
         avg(rating) filter (where rating_type = 'stars') as avg_stars,
-        avg(sentiment) filter (where touch_row = 1) as avg_sentiment,
+        avg(cast(sentiment as decimal(18, 4))) filter (where touch_row = 1) as avg_sentiment,
         count(sentiment) filter (where touch_row = 1) as texts,
         -- support
         count(*) filter (where kind = 'ticket') as tickets,

@@ -14,7 +14,9 @@ with touches as (
 ),
 
 -- Counts and sums add up: taken once per touchpoint and day, then rolled up to weeks,
--- months and all time (one grouping set per grain, NULL period for all time).
+-- months and all time (one grouping set per grain, NULL period for all time). VADER
+-- scores have four decimals, so they are summed as decimals: exact, and the same on every
+-- run (a sum of doubles depends on the order threads add them up).
 daily as (
     select
         touchpoint,
@@ -35,7 +37,7 @@ daily as (
         count(*) filter (where rating_type = 'stars') as star_ratings,
         sum(rating) filter (where rating_type = 'stars') as stars_sum,
         count(sentiment) filter (where touch_row = 1) as texts,
-        sum(sentiment) filter (where touch_row = 1) as sentiment_sum,
+        sum(cast(sentiment as decimal(18, 4))) filter (where touch_row = 1) as sentiment_sum,
         count(*) filter (where kind = 'ticket') as tickets,
         count(reopens) as tickets_with_metrics,
         count(*) filter (where reopens > 0) as reopened_tickets,
@@ -168,7 +170,7 @@ measures as (
         coalesce(c.customers, 0) as customers,
         r.ces_sum / nullif(r.ces_responses, 0) as ces,
         r.stars_sum / nullif(r.star_ratings, 0) as avg_stars,
-        r.sentiment_sum / nullif(r.texts, 0) as avg_sentiment,
+        cast(r.sentiment_sum as double) / nullif(r.texts, 0) as avg_sentiment,
         r.handle_seconds_sum / nullif(r.handled_contacts, 0) as aht_seconds,
         t.first_reply_median_minutes,
         t.first_reply_p90_minutes,
