@@ -50,6 +50,7 @@ _LINE_COLUMNS = ("Name", "Lineitem quantity", "Lineitem name", "Lineitem price",
 FIRST_EXPORT_AT = clock.START + 121 * clock.DAY  # 2024-09-30: the first customers export, later opened in Excel
 OLD_LAYOUT_UNTIL = clock.START + 30 * clock.DAY  # June's orders were exported with the older layout
 ORDERS_PER_FILE = 10_000
+CUSTOMER_BUCKET = 1 << 26  # spool buckets of about 16,000 customer ids: one bucket is sorted in memory at a time
 CUSTOMERS = "shopify_customers"
 ORDERS = "shopify_orders"
 
@@ -103,7 +104,7 @@ def add_account(ctx: Context, rng: random.Random, p, account_index: int, orders:
         first_export = list(row)
         _totals(first_export, [o for o in orders if o.created < FIRST_EXPORT_AT])
     _totals(row, orders)
-    ctx.spool("customers", 1 << 40).add(int(customer_id), (p.pid, row, first_export))
+    ctx.spool("customers", CUSTOMER_BUCKET).add(int(customer_id), (p.pid, row, first_export))
 
 
 def _totals(row: list, orders: list) -> None:
@@ -115,7 +116,7 @@ def write_customers(ctx: Context, out: Path, truth: Truth, defects: Defects) -> 
     folder = out / CUSTOMERS
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(ctx.seed * 7 + 1)
-    spool = ctx.spool("customers", 1 << 40)
+    spool = ctx.spool("customers", CUSTOMER_BUCKET)
     first_name, second_name = "customers_export.csv", "customers_export_2.csv"
     counts = {first_name: 0, second_name: 0}
     mangle_every = max(2, min(200, spool.count // 3))  # a few Excel-mangled phones, at least one

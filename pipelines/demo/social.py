@@ -230,7 +230,7 @@ def play_review(ctx: Context, rng: random.Random, p, device, when: int, stars: i
            str(updated * 1000), str(stars), "", text, clock.iso_z(reply_at) if reply_at else "",
            str(reply_at * 1000) if reply_at else "", reply_text or "", link]
     months = sorted({clock.month_key(when), clock.month_key(updated)})
-    ctx.spool("reviews", 1 << 40).add(when, (review_id, row, months))
+    ctx.spool("reviews", DAY).add(when, (review_id, row, months))
 
 
 def write_google_play(ctx: Context, out: Path, truth: Truth, defects: Defects) -> dict[str, int]:
@@ -251,7 +251,7 @@ def write_google_play(ctx: Context, out: Path, truth: Truth, defects: Defects) -
     for month, w in writers.items():
         handles[month].write("\ufeff")
         w.writerow(PLAY_HEADER)
-    spool = ctx.spool("reviews", 1 << 40)
+    spool = ctx.spool("reviews", DAY)
     every = 200
     first_pick = rng.randrange(max(1, min(spool.count, every)))
     for n, (_, (review_id, row, review_months)) in enumerate(spool):
