@@ -39,7 +39,10 @@ def _fill(rng: random.Random, templates: tuple[str, ...], order, force_order: bo
     else:
         usable = [t for t in templates if "{order}" not in t] if order is None else list(templates)
     template = rng.choice(usable or templates)
-    number = "" if order is None else rng.choice((f"#{order.number}", f"#{order.number}", f"order #{order.number}", f"{order.number}"))
+    number = ""
+    if order is not None:
+        n = order.number
+        number = rng.choice((f"#{n}", f"#{n}", f"{n}") if "order {order}" in template.lower() else (f"#{n}", f"order #{n}"))
     return template.format(order=number, days=rng.randint(3, 12))
 
 

@@ -60,10 +60,21 @@ def handle_issue(ctx: Context, rng: random.Random, p, issue) -> None:
 
 # --- Zendesk ----------------------------------------------------------------------------------
 
-def _order_text(rng: random.Random, order) -> str:
+def _with_order(rng: random.Random, templates: tuple[str, ...], order) -> str:
+    """One of ``templates`` with ``{order}`` filled the way people write an order number: after the word
+    order, #2041 or 2041; on its own, #2041 or Order #2041. Without a quoted order, a text that needs none."""
     if order is None:
-        return ""
-    return rng.choice((f"#{order.number}", f"#{order.number}", f"order {order.number}", f"{order.number}", f"Order #{order.number}"))
+        plain = [t for t in templates if "{order}" not in t]
+        if plain:
+            return rng.choice(plain)
+        text = (rng.choice(templates).replace("y order {order}", "y order").replace("Order {order}", "My order")
+                .replace("order {order}", "my order")
+                .replace(" ({order})", "").replace("\n{order}", "").replace("{order}", "my order"))
+        return text[:1].upper() + text[1:]
+    template = rng.choice(templates)
+    n = order.number
+    after_word = "order {order}" in template.lower()
+    return template.format(order=rng.choice((f"#{n}", f"#{n}", f"{n}") if after_word else (f"#{n}", f"Order #{n}", f"order #{n}")))
 
 
 def _display_name(rng: random.Random, p, when: int) -> str:
@@ -100,7 +111,7 @@ def _user(ctx: Context, rng: random.Random, p, when: int, kind: str, value: str,
 
 def _ticket(ctx: Context, rng: random.Random, p, issue, when: int, channel: str, final: bool, repeat: int, social_text) -> None:
     order = issue.order
-    order_ref = _order_text(rng, order) if order is not None and rng.random() < 0.75 else ""
+    quoted = order if order is not None and rng.random() < 0.75 else None
     if channel in ("twitter", "facebook"):
         handle = p.twitter if channel == "twitter" else p.facebook
         name = handle[2] if channel == "twitter" else handle[1]
@@ -121,8 +132,8 @@ def _ticket(ctx: Context, rng: random.Random, p, issue, when: int, channel: str,
         minutes, seconds = divmod(rng.randint(90, 1500 if issue.bad else 700), 60)
         subject = f"Call with Caller {shown}"
         description = f"Inbound call from {shown}\nDuration: 00:{minutes:02d}:{seconds:02d}\nTopic: {issue.kind.replace('_', ' ')}"
-        if order_ref:
-            description += f"\nOrder: {order_ref}"
+        if quoted is not None:
+            description += f"\nOrder: #{quoted.number}"
         source = {"from": {"phone": number, "formatted_phone": shown, "name": f"Caller {shown}"}, "to": {}, "rel": "inbound"}
     else:
         email = p.email_at(when)
@@ -137,10 +148,10 @@ def _ticket(ctx: Context, rng: random.Random, p, issue, when: int, channel: str,
         if rng.random() < 0.2 and (p.mobile or p.landline):
             phone = p.mobile or p.landline
         requester = _user(ctx, rng, p, when, "email", email.lower(), name, email=email, phone=phone)
-        subject = rng.choice(ref.SUBJECTS[issue.kind]).format(order=order_ref or "my order").replace("my order my order", "my order")
+        subject = _with_order(rng, ref.SUBJECTS[issue.kind], quoted)
         if repeat:
             subject = rng.choice(("Re: ", "FW: ", "Still waiting - ", "")) + subject
-        body = rng.choice(ref.DESCRIPTIONS[issue.kind]).format(order=order_ref or "my order")
+        body = _with_order(rng, ref.DESCRIPTIONS[issue.kind], quoted)
         signature = p.first if rng.random() < 0.7 else f"{p.first} {p.last_name_at(when)}"
         description = f"{body}\n{signature}" if channel in ("email", "web", "api") else body
         if channel == "email":
