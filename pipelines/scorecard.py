@@ -112,13 +112,18 @@ def top_paths(con: duckdb.DuckDBPyConnection) -> alt.Chart:
         f"""select path_rank, path, customers, nps, csat, repeat_purchase_rate, revenue_per_customer
             from marts.journey_paths where path_rank <= {TOP_PATHS} order by path_rank""",
     )
-    return alt.Chart(frame).mark_bar().encode(
+    base = alt.Chart(frame).encode(
         x=alt.X("customers:Q", title="customers"),
-        y=alt.Y("path:N", sort=alt.SortField("path_rank"), title=None, axis=alt.Axis(labelLimit=480)),
-        color=alt.Color("nps:Q", title="NPS", scale=alt.Scale(scheme="redyellowgreen", domain=[-100, 100])),
+        y=alt.Y("path:N", sort=frame["path"].tolist(), title=None, axis=alt.Axis(labelLimit=480)),  # most common first
         tooltip=["path:N", "customers:Q", alt.Tooltip("nps:Q", format=".1f"), alt.Tooltip("csat:Q", format=".1f"),
                  alt.Tooltip("repeat_purchase_rate:Q", format=".1%"), alt.Tooltip("revenue_per_customer:Q", format=",.2f")],
-    ).properties(title=f"Top {TOP_PATHS} journey paths (first four touchpoints)", width=WIDTH)
+    )
+    scored = base.transform_filter("isValid(datum.nps)").mark_bar().encode(
+        color=alt.Color("nps:Q", title="NPS", scale=alt.Scale(scheme="redyellowgreen", domain=[-100, 100])),
+    )
+    # paths whose customers gave no NPS score are drawn grey rather than dropped
+    unscored = base.transform_filter("!isValid(datum.nps)").mark_bar(color="lightgray", invalid="show")
+    return alt.layer(unscored, scored).properties(title=f"Top {TOP_PATHS} journey paths (first four touchpoints; grey: no NPS)", width=WIDTH)
 
 
 def segments(con: duckdb.DuckDBPyConnection) -> alt.Chart:
