@@ -11,8 +11,9 @@ in with one atomic ``renameat2(RENAME_EXCHANGE)`` (Linux); where that call is mi
 the old directory is renamed away first, so a reader may briefly find no table but never
 a half-written one. The replaced version is kept, hidden, for ``RETIRED_GRACE_SECONDS``
 (readers such as DuckDB open a table's files one by one, so a query that listed them
-just before the swap still finds them), and removed by a later export. Tables that no
-longer exist in the warehouse are retired the same way.
+just before the swap still finds them), and removed by a later export; a rebuild after
+an erasure removes them at once. Tables that no longer exist in the warehouse are
+retired the same way.
 """
 from __future__ import annotations
 
@@ -178,11 +179,20 @@ def remove_stale(root: Path, tables: list[str], schemas: tuple[str, ...] = EXPOR
     return retired
 
 
-def export_parquet(con: duckdb.DuckDBPyConnection, root: Path, tables: list[str] | None = None) -> list[ExportedTable]:
-    """Export every core and marts table (or the named ones) under ``root``."""
+def export_parquet(
+    con: duckdb.DuckDBPyConnection, root: Path, tables: list[str] | None = None, keep_replaced: bool = True
+) -> list[ExportedTable]:
+    """Export every core and marts table (or the named ones) under ``root``.
+
+    ``keep_replaced=False`` removes every replaced version at once, grace period or not: an
+    erasure (``cxp forget``) must not leave the person in a hidden copy.
+    """
     everything = exported_tables(con)
     chosen = everything if tables is None else tables
     exported = [write_table(con, table, root.joinpath(*table.split("."))) for table in chosen]
     if tables is None:
         remove_stale(root, everything)
+    if not keep_replaced:
+        for schema in EXPORTED_SCHEMAS:
+            sweep(root / schema, grace_seconds=0)
     return exported

@@ -61,9 +61,13 @@ def parquet_export(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     """Every core and marts table as Parquet under <warehouse>/parquet/<schema>/<table>/,
     Hive-partitioned by month where the table has a time column, each table swapped in
     atomically; the data dictionary of their columns beside it (data_dictionary.md)."""
+    from pipelines.definitions import REBUILD_JOB  # here: definitions imports this module
+
     root = parquet_dir(warehouse.warehouse_path)
+    # A rebuild is how `cxp forget` erases: no replaced version may outlive it.
+    keep_replaced = context.job_name != REBUILD_JOB
     with warehouse.connect() as con:
-        exported = export_parquet(con, root)
+        exported = export_parquet(con, root, keep_replaced=keep_replaced)
         dictionary = write_dictionary(con, warehouse.warehouse_path)
     rows = [(e.table, e.rows, e.files, e.partitioned_by or "", round(e.seconds, 2)) for e in exported]
     seconds = sum(e.seconds for e in exported)

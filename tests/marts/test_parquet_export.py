@@ -96,6 +96,14 @@ def test_replaced_versions_stay_hidden_for_the_grace_period_then_go(con, exporte
     assert hidden(root) == []
 
 
+def test_an_erasure_rebuild_keeps_no_replaced_version(con, exported):
+    root, _ = exported
+    parquet.export_parquet(con, root)
+    assert hidden(root) != []
+    parquet.export_parquet(con, root, keep_replaced=False)
+    assert hidden(root) == []
+
+
 def test_a_failed_write_keeps_the_previous_table(con, exported):
     root, _ = exported
     target = root / "marts" / "journey_paths"
