@@ -110,20 +110,25 @@ def start_ui(port: int = 3000, host: str = "127.0.0.1", exports_dir: str | None 
     print(f"  warehouse: {warehouse}  (published after each successful run as {warehouse / 'cx.duckdb'})")
     print(f"  instance:  {home}  (configured by {INSTANCE_CONFIG.name})", flush=True)
 
-    process = subprocess.Popen(
-        dagster_dev_command(workspace, port, host), cwd=home, env=ui_environment(home, exports, warehouse), start_new_session=True
-    )
-
-    def on_sigterm(signum, frame):
+    def on_stop_signal(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    # Installed before starting dagster dev, explicitly: a shell starting `cxp ui` in the
+    # background leaves SIGINT ignored, and an ignored signal stays ignored in children, so
+    # Dagster's processes would not stop on it. A handled one is reset to default at exec.
+    previous = {sig: signal.signal(sig, on_stop_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    process = None
     try:
+        process = subprocess.Popen(
+            dagster_dev_command(workspace, port, host), cwd=home, env=ui_environment(home, exports, warehouse),
+            start_new_session=True,
+        )
         return process.wait()
     except KeyboardInterrupt:
         print("\nStopping the Dagster UI ...", flush=True)
-        stop_group(process)
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        stop_group(process)  # also reaps workers left behind when dagster dev itself died
+        if process is not None:
+            stop_group(process)  # also reaps workers left behind when dagster dev itself died
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
