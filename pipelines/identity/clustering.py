@@ -134,7 +134,15 @@ def cluster(
             if node in index:
                 comps.names.setdefault(index[node], set()).add(name)
 
-    ordered = links.sort_values(["tier", "confidence"], ascending=[True, False], kind="stable") if len(links) else links
+    # Strongest evidence first; ties broken by the link itself, because the order links arrive
+    # in from SQL is not stable between runs and the explanation tree must be.
+    ordered = (
+        links.sort_values(
+            ["tier", "confidence", "node_id", "linked_node_id", "rule"], ascending=[True, False, True, True, True], kind="stable"
+        )
+        if len(links)
+        else links
+    )
     tree: dict[int, list[tuple[int, int]]] = {}
     accepted: list[tuple] = []
     over_limit_edges: set[int] = set()

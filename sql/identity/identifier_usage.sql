@@ -79,7 +79,9 @@ conflicts as (
     select
         a.id_type,
         a.id_value,
-        min(coalesce(a.first_name_key, '?') || ' / ' || coalesce(b.first_name_key, '?')) as example
+        -- names in alphabetical order: signature ids are not stable between runs, the reason must be
+        min(least(coalesce(a.first_name_key, '?'), coalesce(b.first_name_key, '?')) || ' / '
+            || greatest(coalesce(a.first_name_key, '?'), coalesce(b.first_name_key, '?'))) as example
     from signatures a
     inner join signatures b
         on a.id_type = b.id_type and a.id_value = b.id_value and a.signature_id < b.signature_id
