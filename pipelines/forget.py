@@ -37,6 +37,26 @@ create table if not exists audit.erasures (
 )
 """
 
+# Per load, the records an erasure removed: conservation (records read = loaded + quarantined)
+# then still adds up, with erased records counted (pipelines/assets/checks.py).
+ERASED_RECORDS_DDL = """
+create table if not exists audit.erased_records (
+    connector varchar not null,
+    source_file varchar not null,
+    loaded_at timestamp not null,      -- the load (audit.loads) the records came from
+    erased_from varchar not null,      -- raw | quarantine
+    records bigint not null
+)
+"""
+
+
+def _record_erased(con, table: str, predicate: str, params: list) -> None:
+    if table == "audit.quarantine":
+        rows = "select connector, source_file, quarantined_at, 'quarantine', count(*) from audit.quarantine"
+    else:
+        rows = f"select '{table.split('.')[1].split('__')[0]}', _source_file, _loaded_at, 'raw', count(*) from {table}"
+    con.execute(f"insert into audit.erased_records {rows} where {predicate} group by all", params)
+
 
 @dataclass
 class Erasure:
@@ -111,6 +131,7 @@ def erase(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None) 
     result = Erasure(customers=resolve_customers(con, email_key, e164))
 
     con.begin()
+    con.execute(ERASED_RECORDS_DDL)
     if result.customers and _exists(con, "core.identity_map"):
         con.execute("create or replace temp table _doomed as select source, entity, source_record_id from core.identity_map where customer_id in (select unnest(?))", [result.customers])
         for connector in CONNECTORS.values():
@@ -118,10 +139,9 @@ def erase(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None) 
                 table = connector.raw_table(entity)
                 if not _exists(con, table):
                     continue
-                deleted = con.execute(
-                    f'delete from {table} where "{column}" in (select source_record_id from _doomed where source = ? and entity = ?)',
-                    [connector.source, entity],
-                ).fetchone()[0]
+                doomed = f'"{column}" in (select source_record_id from _doomed where source = ? and entity = ?)'
+                _record_erased(con, table, doomed, [connector.source, entity])
+                deleted = con.execute(f"delete from {table} where {doomed}", [connector.source, entity]).fetchone()[0]
                 if deleted:
                     result.deleted[table] = result.deleted.get(table, 0) + deleted
         if _exists(con, "identity.node_assignment"):
@@ -131,6 +151,7 @@ def erase(con: duckdb.DuckDBPyConnection, email: str | None, phone: str | None) 
         "select table_schema, table_name from information_schema.tables where table_schema = 'raw' or (table_schema = 'audit' and table_name = 'quarantine')"
     ).fetchall():
         predicate, params = _text_match(_text_columns(con, schema, table), email_clean, phone_digits)
+        _record_erased(con, f"{schema}.{table}", predicate, params)
         deleted = con.execute(f"delete from {schema}.{table} where {predicate}", params).fetchone()[0]
         if deleted:
             result.deleted[f"{schema}.{table}"] = result.deleted.get(f"{schema}.{table}", 0) + deleted

@@ -201,10 +201,18 @@ def conservation_result(con: duckdb.DuckDBPyConnection, connector: Connector) ->
 
     The loader writes the counts it saw to ``audit.loads``; this recounts what the tables
     actually hold for each load (file and load time), so lost, doubled or orphaned rows show.
+    Records ``cxp forget`` erased are counted from ``audit.erased_records``.
     """
     stored = " union all ".join(
         f"select _source_file as source_file, _loaded_at as loaded_at, count(*) as n from {connector.raw_table(entity)} group by all"
         for entity in connector.entities
+    )
+    erased = (
+        "select source_file, loaded_at, sum(records) filter (where erased_from = 'raw') as from_raw, "
+        "sum(records) filter (where erased_from = 'quarantine') as from_quarantine "
+        "from audit.erased_records where connector = $connector group by all"
+        if table_exists(con, "audit.erased_records")
+        else "select null::varchar as source_file, null::timestamp as loaded_at, 0 as from_raw, 0 as from_quarantine where false"
     )
     rows = con.execute(
         f"""
@@ -217,6 +225,7 @@ def conservation_result(con: duckdb.DuckDBPyConnection, connector: Connector) ->
             select source_file, quarantined_at as loaded_at, count(*) as n
             from audit.quarantine where connector = $connector group by all
         ),
+        erased as ({erased}),
         compared as (
             select
                 coalesce(l.source_file, s.source_file, q.source_file) as source_file,
@@ -224,15 +233,18 @@ def conservation_result(con: duckdb.DuckDBPyConnection, connector: Connector) ->
                 l.records_read as read,
                 coalesce(s.n, 0) as in_raw,
                 coalesce(q.n, 0) as in_quarantine,
-                l.records_loaded as audit_loaded,
-                l.records_quarantined as audit_quarantined
+                coalesce(e.from_raw, 0) + coalesce(e.from_quarantine, 0) as erased,
+                l.records_loaded - coalesce(e.from_raw, 0) as expected_in_raw,
+                l.records_quarantined - coalesce(e.from_quarantine, 0) as expected_in_quarantine
             from loads l
             full join stored s on s.source_file = l.source_file and s.loaded_at = l.loaded_at
             full join quarantined q
               on q.source_file = coalesce(l.source_file, s.source_file) and q.loaded_at = coalesce(l.loaded_at, s.loaded_at)
+            left join erased e on e.source_file = l.source_file and e.loaded_at = l.loaded_at
         )
-        select source_file, loaded_at, read, in_raw, in_quarantine, audit_loaded, audit_quarantined,
-               read is not null and read = in_raw + in_quarantine and in_raw = audit_loaded and in_quarantine = audit_quarantined as ok
+        select source_file, loaded_at, read, in_raw, in_quarantine, erased, expected_in_raw, expected_in_quarantine,
+               read is not null and read = in_raw + in_quarantine + erased
+               and in_raw = expected_in_raw and in_quarantine = expected_in_quarantine as ok
         from compared order by ok, source_file
         """,
         {"connector": connector.name},
@@ -241,27 +253,31 @@ def conservation_result(con: duckdb.DuckDBPyConnection, connector: Connector) ->
     read = sum(r[2] or 0 for r in rows)
     in_raw = sum(r[3] for r in rows)
     quarantined = sum(r[4] for r in rows)
+    erased_total = sum(r[5] for r in rows)
     metadata = {
         "files": MetadataValue.int(len(rows)),
         "records_read": MetadataValue.int(read),
         "records_in_raw": MetadataValue.int(in_raw),
         "records_quarantined": MetadataValue.int(quarantined),
+        "records_erased": MetadataValue.int(erased_total),
         "files_not_conserved": MetadataValue.int(len(bad)),
     }
     if bad:
         metadata["mismatches"] = MetadataValue.md(
             markdown_table(
-                ["file", "loaded at", "read (audit)", "in raw", "quarantined", "loaded (audit)", "quarantined (audit)"],
+                ["file", "loaded at", "read (audit)", "in raw", "quarantined", "erased", "expected in raw", "expected quarantined"],
                 [r[:-1] for r in bad[:20]],
                 max_width=60,
             )
         )
         description = (
             f"{len(bad)} of {len(rows)} load(s) of {connector.name} do not add up: records read must equal rows in raw "
-            "plus rows quarantined (rows without a load record count as mismatches too)"
+            "plus rows quarantined plus records erased (rows without a load record count as mismatches too)"
         )
     else:
-        description = f"{read} records read from {len(rows)} file(s) = {in_raw} in raw + {quarantined} quarantined"
+        description = f"{read} records read from {len(rows)} file(s) = {in_raw} in raw + {quarantined} quarantined" + (
+            f" + {erased_total} erased" if erased_total else ""
+        )
     return AssetCheckResult(check_name=CONSERVATION, passed=not bad, severity=AssetCheckSeverity.ERROR,
                             description=description, metadata=metadata)
 

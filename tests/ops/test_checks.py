@@ -182,3 +182,22 @@ def test_a_failing_blocking_check_stops_downstream_assets(warehouse):
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [("raw/facebook__comments", "conservation")]
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "staging/stg_facebook__comments" not in materialized
+
+
+def test_conservation_counts_records_erased_by_cxp_forget(loaded):
+    from pipelines.forget import erase
+
+    con, exports = loaded
+    (exports / "facebook" / "comments_page_2.json").write_text(
+        '{"data": [{"id": "c9", "message": "call me: Jo.Smith@example.com", "created_time": "2024-11-07T10:00:00+0000"},'
+        ' {"id": "c10", "message": "hi", "created_time": "2024-11-07T11:00:00+0000"}]}'
+    )
+    load_connector(con, facebook, exports, CxpConfig())
+    erasure = erase(con, "jo.smith@example.com", None)
+    assert erasure.deleted == {"raw.facebook__comments": 1}
+    result = conservation_result(con, facebook)
+    assert result.passed, result.metadata.get("mismatches")
+    assert result.metadata["records_erased"].value == 1
+    # An erasure explains only what it recorded: a row lost besides still fails.
+    con.execute("delete from raw.facebook__comments where id = 'c10'")
+    assert not conservation_result(con, facebook).passed
