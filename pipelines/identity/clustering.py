@@ -112,27 +112,32 @@ def cluster(
     limits: Limits | None = None,
     first_names: pd.Series | None = None,
     explain: bool = True,
+    presorted: bool = False,
 ) -> Clustering:
     """Cluster ``nodes`` (node_id, trust_rank) over ``links`` (node_id, linked_node_id, rule,
     evidence, tier, confidence). ``limited_values`` (node_id, id_type, id_value) are the
     values the limits count; ``first_names`` (node_id -> comparison key) decide whether
     stronger evidence may cross a limit. Without ``explain`` the assignment has only
-    node_id and cluster (faster: no walk from the anchors)."""
+    node_id and cluster (faster: no walk from the anchors). ``presorted``: the links come
+    strongest first already, with their nodes' positions in ``nodes`` as a_pos and b_pos
+    (the database sorts and joins faster than pandas)."""
     limits = limits or Limits()
     node_ids = _strings(nodes["node_id"])
-    index = {node: i for i, node in enumerate(node_ids)}
+    index = pd.Index(node_ids)
     trust = nodes["trust_rank"].tolist() if "trust_rank" in nodes else [0] * len(node_ids)
     comps = _Components(len(node_ids))
     if limited_values is not None and len(limited_values):
-        for node, kind, value in zip(*(_strings(limited_values[c]) for c in ("node_id", "id_type", "id_value"))):
-            if kind in limits.per_type and node in index:
-                comps.values.setdefault(index[node], {}).setdefault(kind, set()).add(value)
+        positions = index.get_indexer(_strings(limited_values["node_id"])).tolist()
+        for i, kind, value in zip(positions, *(_strings(limited_values[c]) for c in ("id_type", "id_value"))):
+            if kind in limits.per_type and i >= 0:
+                comps.values.setdefault(i, {}).setdefault(kind, set()).add(value)
 
     if first_names is not None:
         named = first_names.dropna()
-        for node, name in zip(_strings(named.index.to_series()), _strings(named)):
-            if node in index:
-                comps.names.setdefault(index[node], set()).add(name)
+        positions = index.get_indexer(_strings(named.index.to_series())).tolist()
+        for i, name in zip(positions, _strings(named)):
+            if i >= 0:
+                comps.names.setdefault(i, set()).add(name)
 
     # Strongest evidence first; ties broken by the link itself, because the order links arrive
     # in from SQL is not stable between runs and the explanation tree must be.
@@ -140,20 +145,26 @@ def cluster(
         links.sort_values(
             ["tier", "confidence", "node_id", "linked_node_id", "rule"], ascending=[True, False, True, True, True], kind="stable"
         )
-        if len(links)
+        if len(links) and not presorted
         else links
     )
     tree: dict[int, list[tuple[int, int]]] = {}
     accepted: list[tuple] = []
     over_limit_edges: set[int] = set()
     refused = []
-    columns = ["node_id", "linked_node_id", "rule", "evidence", "tier", "confidence"]
-    rows = zip(*(_strings(ordered[c]) if c in ("node_id", "linked_node_id", "rule", "evidence") else ordered[c].tolist()
-                 for c in columns)) if len(ordered) else iter(())
+    if len(ordered):
+        a_ids, b_ids = _strings(ordered["node_id"]), _strings(ordered["linked_node_id"])
+        if presorted:
+            a_pos, b_pos = ordered["a_pos"].tolist(), ordered["b_pos"].tolist()
+        else:
+            a_pos, b_pos = index.get_indexer(a_ids).tolist(), index.get_indexer(b_ids).tolist()
+        rows = zip(a_ids, b_ids, a_pos, b_pos,
+                   _strings(ordered["rule"]), _strings(ordered["evidence"]), ordered["tier"].tolist(), ordered["confidence"].tolist())
+    else:
+        rows = iter(())
     values, find, per_type = comps.values, comps.find, list(limits.per_type.items())
-    for a_id, b_id, rule, evidence, tier, confidence in rows:
-        a, b = index.get(a_id), index.get(b_id)
-        if a is None or b is None or a == b:
+    for a_id, b_id, a, b, rule, evidence, tier, confidence in rows:
+        if a < 0 or b < 0 or a == b:
             continue
         ra, rb = find(a), find(b)
         if ra == rb:
@@ -180,6 +191,39 @@ def cluster(
         assignment = pd.DataFrame({"node_id": node_ids, "cluster": _anchors(node_ids, trust, comps)})
     refused_frame = pd.DataFrame(refused, columns=["node_id", "linked_node_id", "rule", "evidence", "reason"])
     return Clustering(assignment, refused_frame)
+
+
+def components(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Plain connected components (no limits), vectorised: node_id, cluster (the
+    component's anchor: most trusted record, then smallest id).
+
+    Min-label propagation with pointer jumping in numpy; the deterministic links are stars,
+    so it settles in a few rounds even for millions of records."""
+    import numpy as np
+
+    node_ids = pd.Index(_strings(nodes["node_id"]))
+    n = len(node_ids)
+    a = node_ids.get_indexer(_strings(links["node_id"])) if len(links) else np.array([], dtype=np.int64)
+    b = node_ids.get_indexer(_strings(links["linked_node_id"])) if len(links) else np.array([], dtype=np.int64)
+    keep = (a >= 0) & (b >= 0)
+    a, b = a[keep], b[keep]
+    label = np.arange(n)
+    while len(a):
+        la, lb = label[a], label[b]
+        if (la == lb).all():
+            break
+        low = np.minimum(la, lb)
+        np.minimum.at(label, la, low)
+        np.minimum.at(label, lb, low)
+        while True:  # pointer jumping: every label points at its root
+            jumped = label[label]
+            if (jumped == label).all():
+                break
+            label = jumped
+    trust = nodes["trust_rank"].to_numpy() if "trust_rank" in nodes else np.zeros(n)
+    frame = pd.DataFrame({"node_id": node_ids, "label": label, "trust": trust})
+    anchors = frame.sort_values(["label", "trust", "node_id"]).drop_duplicates("label").set_index("label")["node_id"]
+    return pd.DataFrame({"node_id": node_ids, "cluster": anchors.reindex(label).to_numpy()})
 
 
 def _strings(series: pd.Series) -> list:
@@ -209,49 +253,43 @@ def _anchors(node_ids, trust, comps) -> list[str]:
 
 
 def _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges) -> pd.DataFrame:
-    """Walk each component from its anchor (most trusted record, then smallest id)."""
+    """Walk each component from its anchor (most trusted record, then smallest id): each
+    record's parent is the record it was reached from, its rule and evidence those of the
+    link between them, its confidence that of the weakest link on the way."""
     n = len(node_ids)
     _, anchor_of = _anchor_of(node_ids, trust, comps)
-    cluster = [None] * n
-    parent = [None] * n
-    rule = [UNLINKED_RULE] * n
-    evidence = [None] * n
-    tier = [None] * n
+    cluster = [-1] * n
+    parent = [-1] * n
+    via = [-1] * n  # the accepted edge that reached the record
     confidence = [1.0] * n
-    over = [False] * n
+    edge_confidence = [edge[5] for edge in accepted]
     for anchor in anchor_of.values():
-        anchor_id = node_ids[anchor]
-        cluster[anchor] = anchor_id
-        if anchor not in tree:
-            continue
-        rule[anchor] = ANCHOR_RULE
+        cluster[anchor] = anchor
         queue = deque([anchor])
-        seen = {anchor}
         while queue:
             here = queue.popleft()
             for there, edge in tree.get(here, ()):
-                if there in seen:
+                if cluster[there] >= 0:
                     continue
-                seen.add(there)
-                _, _, edge_rule, edge_evidence, edge_tier, edge_confidence = accepted[edge]
-                cluster[there] = anchor_id
-                parent[there] = node_ids[here]
-                rule[there] = edge_rule
-                evidence[there] = edge_evidence
-                tier[there] = edge_tier
+                cluster[there] = anchor
+                parent[there] = here
+                via[there] = edge
                 # a chain is as sure as its weakest link
-                confidence[there] = min(confidence[here], edge_confidence)
-                over[there] = edge in over_limit_edges
+                confidence[there] = min(confidence[here], edge_confidence[edge])
                 queue.append(there)
+    rules = [edge[2] for edge in accepted] + [None]
+    evidences = [edge[3] for edge in accepted] + [None]
+    tiers = [edge[4] for edge in accepted] + [None]
+    rule = [rules[e] if e >= 0 else (ANCHOR_RULE if i in tree else UNLINKED_RULE) for i, e in enumerate(via)]
     return pd.DataFrame(
         {
             "node_id": node_ids,
-            "cluster": cluster,
-            "parent_node_id": parent,
+            "cluster": [node_ids[c] for c in cluster],
+            "parent_node_id": [node_ids[p] if p >= 0 else None for p in parent],
             "rule": rule,
-            "evidence": evidence,
-            "tier": pd.array(tier, dtype="Int64"),
+            "evidence": [evidences[e] for e in via],
+            "tier": pd.array([tiers[e] for e in via], dtype="Int64"),
             "confidence": confidence,
-            "over_limit": over,
+            "over_limit": [e in over_limit_edges for e in via],
         }
     )

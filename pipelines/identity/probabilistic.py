@@ -323,13 +323,18 @@ def _candidate_rules(columns: set[str], long_text: set[str] = frozenset()) -> li
     return [r for r in rules if {_base_column(e) for e in r} <= columns]
 
 
-def choose_blocking_rules(profiles: pd.DataFrame, link_mode: bool, budget: int = MAX_PREDICT_PAIRS) -> list[tuple[tuple[str, ...], int]]:
-    """The candidate rules whose pair counts fit the budget, with their counts."""
+def choose_blocking_rules(
+    profiles: pd.DataFrame, link_mode: bool, budget: int = MAX_PREDICT_PAIRS, pairs_per_record: int = 50
+) -> list[tuple[tuple[str, ...], int]]:
+    """The candidate rules whose pair counts fit the budget, with their counts. A rule may
+    bring at most ``pairs_per_record`` pairs per record (a quarter of the budget for small
+    inputs): a block as wide as a city is names compared with names, and names alone
+    never make a link."""
     con = duckdb.connect()
     con.register("profiles", profiles)
     chosen, total = [], 0
     n = len(profiles)
-    per_rule_cap = max(budget // 4, 50 * n)
+    per_rule_cap = max(min(budget // 4, 1_000_000), pairs_per_record * n)
     compared = compared_columns(profiles)
     long_text = {c for c in compared if c.startswith("extra_") and profiles[c].dropna().str.len().median() > 15}
     for rule in _candidate_rules(set(compared), long_text):
@@ -387,6 +392,7 @@ def predict_pairs(
     seed: int = 42,
     require_corroboration: bool = True,
     require_first_name_agreement: bool = True,
+    pairs_per_record: int = 50,
 ) -> LinkageResult:
     """Score candidate pairs and keep those at or above ``threshold``.
 
@@ -408,7 +414,7 @@ def predict_pairs(
         return LinkageResult(empty, notes=["nothing to compare"], seconds=time.perf_counter() - started)
     if link_mode and profiles["source_dataset"].nunique() < 2:
         return LinkageResult(empty, notes=["link mode needs two datasets"], seconds=time.perf_counter() - started)
-    rules = choose_blocking_rules(profiles, link_mode)
+    rules = choose_blocking_rules(profiles, link_mode, pairs_per_record=pairs_per_record)
     if not rules:
         return LinkageResult(empty, notes=["no blocking rule produces candidate pairs"], seconds=time.perf_counter() - started)
     notes.append("blocking: " + "; ".join(f"{'+'.join(r)} ({n:,} pairs)" for r, n in rules))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from pipelines.identity.clustering import Limits, cluster
+from pipelines.identity.clustering import Limits, cluster, components
 from pipelines.identity.probabilistic import predict_pairs
 from pipelines.identity.stable_ids import assign_customer_ids
 
@@ -64,10 +64,20 @@ def _nodes(con) -> pd.DataFrame:
     return con.execute("select node_id, trust_rank, first_name_key from identity.person_records order by node_id").df()
 
 
-def _cluster(con, links: pd.DataFrame, limits: Limits, explain: bool = True):
+def _cluster(con, links_sql: str, limits: Limits):
+    """Cluster over the links ``links_sql`` selects, sorted strongest first (ties broken by
+    the link itself, so reruns explain alike) and joined to the nodes' positions, in SQL."""
     nodes = _nodes(con)
     names = nodes.set_index("node_id")["first_name_key"]
-    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names, explain=explain)
+    links = con.execute(
+        f"""with positions as (select node_id, row_number() over (order by node_id) - 1 as position from identity.person_records)
+            select l.*, a.position as a_pos, b.position as b_pos
+            from ({links_sql}) l
+            join positions a on a.node_id = l.node_id
+            join positions b on b.node_id = l.linked_node_id
+            order by l.tier, l.confidence desc, l.node_id, l.linked_node_id, l.rule"""
+    ).df()
+    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names, presorted=True)
 
 
 def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
@@ -161,13 +171,16 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
     started = time.perf_counter()
     limits = limits_from_config(identity_config)
     deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
-    pre = _cluster(con, deterministic, limits, explain=False).assignment
+    # Plain components are enough to group records into profiles (the limits are applied
+    # once, when all links are clustered in identity.node_assignment).
+    pre = components(_nodes(con), deterministic)
     profiles = _profiles(con, pre)
     notes = [f"{len(profiles):,} named profiles from {pre['cluster'].nunique():,} deterministic clusters"]
     links = pd.DataFrame(columns=LINK_COLUMNS)
     if len(profiles) >= 2:
         result = predict_pairs(
-            profiles, threshold=identity_config.match_probability_threshold, require_first_name_agreement=True
+            profiles, threshold=identity_config.match_probability_threshold, require_first_name_agreement=True,
+            pairs_per_record=5,  # profiles already hold every shared identifier: only near-duplicates are left to find
         )
         notes += result.notes
         pairs = result.pairs
@@ -204,11 +217,12 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
     from the previous run's assignment."""
     started = time.perf_counter()
     limits = limits_from_config(identity_config)
-    links = con.execute(
+    result = _cluster(
+        con,
         f"""select {', '.join(LINK_COLUMNS)} from identity.deterministic_links
-            union all select {', '.join(LINK_COLUMNS)} from identity.probabilistic_links"""
-    ).df()
-    result = _cluster(con, links, limits)
+            union all select {', '.join(LINK_COLUMNS)} from identity.probabilistic_links""",
+        limits,
+    )
     assignment = result.assignment
     previous = None
     if _table_exists(con, "identity.node_assignment"):
@@ -238,7 +252,7 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
     n_customers = assignment["customer_id"].nunique()
     notes = [
         f"{len(assignment):,} person records -> {n_customers:,} customers",
-        f"{len(links):,} links considered, {len(result.refused):,} refused by limits",
+        f"{len(result.refused):,} links refused by limits",
         f"{carried:,} records kept a customer id from the previous run",
     ]
     return StepReport(len(assignment), time.perf_counter() - started, notes)

@@ -52,7 +52,7 @@ with raw_identifiers as (
     union all
     select 'zendesk:tickets:' || ticket_id, 'zendesk_user', requester_id, false from staging.stg_zendesk__tickets
     union all
-    select 'zendesk:tickets:' || ticket_id, 'email', via_from_address, false from staging.stg_zendesk__tickets
+    select 'zendesk:tickets:' || ticket_id, 'email', cxp_email(via_from_address), false from staging.stg_zendesk__tickets
     union all
     select 'zendesk:tickets:' || ticket_id, 'phone', via_from_phone, false from staging.stg_zendesk__tickets
     union all
@@ -63,7 +63,7 @@ with raw_identifiers as (
     union all
     select 'amazon_connect:contacts:' || contact_id, 'phone', phone, false from staging.stg_amazon_connect__contacts
     union all
-    select 'amazon_connect:contacts:' || contact_id, 'email', coalesce(email, case when customer_ref like '%@%' then customer_ref end), false
+    select 'amazon_connect:contacts:' || contact_id, 'email', coalesce(email, case when customer_ref like '%@%' then cxp_email(customer_ref) end), false
     from staging.stg_amazon_connect__contacts
     union all
     select 'amazon_connect:contacts:' || contact_id, 'shop_customer_id', customer_ref, false from staging.stg_amazon_connect__contacts
@@ -120,7 +120,11 @@ normalised as (
         id_raw,
         quoted,
         case id_type
-            when 'email' then cxp_email_key(id_raw)
+            -- the matching key of a valid email (cxp_email_key without re-validating: every
+            -- email here is a staging email, already cxp_email, or validated below)
+            when 'email' then case when split_part(id_raw, '@', 2) in ('gmail.com', 'googlemail.com')
+                                   then replace(split_part(split_part(id_raw, '@', 1), '+', 1), '.', '') || '@gmail.com'
+                                   else split_part(split_part(id_raw, '@', 1), '+', 1) || '@' || split_part(id_raw, '@', 2) end
             -- staging phones are E.164 already; only raw ones (ticket senders) need parsing
             when 'phone' then case when regexp_matches(id_raw, '^\+[1-9][0-9]{7,14}$') then id_raw else cxp_phone(id_raw, null) end
             when 'shop_customer_id' then shop_digits

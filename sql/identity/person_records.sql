@@ -343,7 +343,10 @@ select
     coalesce(v.formal_name, k.first_name_plain) as first_name_key,
     k.last_name_key,
     k.email,
-    cxp_email_key(k.email) as email_key,
+    -- cxp_email_key without re-validating (every email here is already cxp_email)
+    case when split_part(k.email, '@', 2) in ('gmail.com', 'googlemail.com')
+         then replace(split_part(split_part(k.email, '@', 1), '+', 1), '.', '') || '@gmail.com'
+         else split_part(split_part(k.email, '@', 1), '+', 1) || '@' || split_part(k.email, '@', 2) end as email_key,
     k.phone,
     k.company,
     k.address,
