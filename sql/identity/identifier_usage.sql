@@ -5,23 +5,39 @@
 -- different names and emails, a company email used by colleagues, a family device
 -- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
 -- but held by no order, or by several).
-with record_identifiers as (
-    select i.*, p.source, p.entity, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.postcode, account.id_value as app_account
-    from identity.identifiers i
-    inner join identity.person_records p using (node_id)
-    left join identity.identifiers account on account.node_id = i.node_id and account.id_type = 'app_account'
-),
-
-groups as (
+with counted as (
     select
         id_type,
         id_value,
         count(distinct node_id) as n_records,
-        count(distinct case when not quoted then node_id end) as n_holders,
-        count(distinct case when id_type = 'device' then app_account end) as n_app_accounts,
-        count(distinct first_name_key) as n_first_names
-    from record_identifiers
+        count(distinct case when not quoted then node_id end) as n_holders
+    from identity.identifiers
     group by id_type, id_value
+),
+
+device_accounts as (
+    -- app accounts seen on each device
+    select d.id_value, count(distinct a.id_value) as n_app_accounts
+    from identity.identifiers d
+    inner join identity.identifiers a on a.node_id = d.node_id and a.id_type = 'app_account'
+    where d.id_type = 'device'
+    group by d.id_value
+),
+
+groups as (
+    select c.*, coalesce(d.n_app_accounts, 0) as n_app_accounts
+    from counted c
+    left join device_accounts d on c.id_type = 'device' and d.id_value = c.id_value
+),
+
+record_identifiers as (
+    -- the records of every value more than one record holds, with the details that tell
+    -- people apart (values held once cannot conflict)
+    select i.*, p.source, p.entity, p.first_name_key, p.last_name_key, p.email_key, p.phone, p.postcode
+    from identity.identifiers i
+    inner join counted c on c.id_type = i.id_type and c.id_value = i.id_value and c.n_records > 1
+    inner join identity.person_records p using (node_id)
+    where i.id_type in ('email', 'phone', 'national_id')
 ),
 
 blocked as (
@@ -65,7 +81,6 @@ signatures as (
         upper(regexp_replace(postcode, '[^0-9A-Za-z]', '', 'g')) as postcode_key,
         source = 'shopify' and entity = 'customers' as is_account
     from record_identifiers
-    where id_type in ('email', 'phone', 'national_id')
     ) distinct_signatures
 ),
 
