@@ -4,8 +4,8 @@ The instance lives in ``.dagster_home/`` at the project root (git ignores it), c
 the repository's ``dagster.yaml``, which is copied there on every start so edits take effect,
 with a workspace naming the code location ``cxp`` (``pipelines.definitions``).
 ``dagster dev`` forks a webserver, a daemon and code servers; it runs in a process group of
-its own, and Ctrl-C or SIGTERM here stops the whole group, interrupting it first the way a
-terminal would and killing whatever is left after a grace period.
+its own, and Ctrl-C or SIGTERM here stops the whole group: ``dagster dev`` is interrupted and
+shuts its services down, and whatever is left in the group after that is killed.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ DEFINITIONS_MODULE = "pipelines.definitions"
 # Tests point the instance elsewhere so they never touch a developer's run history.
 DAGSTER_HOME_ENV = "CXP_DAGSTER_HOME"
 STOP_GRACE_SECONDS = 30
+ORPHAN_GRACE_SECONDS = 3
 
 
 def dagster_home() -> Path:
@@ -82,15 +83,24 @@ def _group_alive(pgid: int) -> bool:
 
 
 def stop_group(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
-    """Interrupt every process of the group (as Ctrl-C in a terminal would), then kill stragglers."""
+    """Interrupt ``dagster dev``, which stops the processes it started, then kill the group's stragglers.
+
+    Once ``dagster dev`` itself has shut down, whatever is left in its group (a run worker
+    caught mid-launch, a code server it was restarting) has nobody to stop it: killed after
+    a short wait.
+    """
     pgid = process.pid  # the leader of its own session: group id == pid
     if not _group_alive(pgid):
+        process.wait()
         return
-    os.killpg(pgid, signal.SIGINT)
+    # dagster dev shuts its webserver, daemon and code servers down itself when interrupted; an
+    # interrupt sent to all of them at once races it (it restarts a code server that exited).
+    process.send_signal(signal.SIGINT)
     deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None and not _group_alive(pgid):
-            return
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    orphans_deadline = min(deadline, time.monotonic() + ORPHAN_GRACE_SECONDS)
+    while time.monotonic() < orphans_deadline and _group_alive(pgid):
         time.sleep(0.2)
     try:
         os.killpg(pgid, signal.SIGKILL)
