@@ -44,6 +44,10 @@ class CxpConfig(BaseModel):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     surveys: SurveyConfig = Field(default_factory=SurveyConfig)
     chunk_size: int = Field(50_000, ge=100, description="Records per batch a connector hands to the loader: bounds memory, not file size.")
+    duckdb_memory_limit: str = Field(
+        "1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp.",
+    )
 
     @field_validator("store_timezone")
     @classmethod

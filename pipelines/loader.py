@@ -105,6 +105,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Files up to this size are read completely before anything is written, and several of
+# them share one transaction: exports arrive as many small pages and objects, and a commit
+# per file cost more than reading it. Larger files stream chunk by chunk in a transaction
+# of their own, so memory stays bounded by a chunk, never by a file.
+SMALL_FILE_BYTES = 8 << 20
+BATCH_RECORDS = 200_000
+
+
+@dataclass
+class _Staged:
+    """Small files read and waiting to be written together."""
+
+    tables: dict[str, list[pa.Table]] = field(default_factory=dict)
+    rejects: list[pa.Table] = field(default_factory=list)
+    audit_rows: list[list] = field(default_factory=list)
+    records: int = 0
+
+
 def load_connector(
     con: duckdb.DuckDBPyConnection, connector: Connector, exports_dir: Path, config: CxpConfig
 ) -> ConnectorLoad:
@@ -116,64 +134,116 @@ def load_connector(
     if not folder.is_dir():
         return report
     schemas = {entity: arrow_schema(model) for entity, model in connector.entities.items()}
+    loaded = {r[0] for r in con.execute("select sha256 from audit.loads where connector = ? and status = 'loaded'", [connector.name]).fetchall()}
+    staged = _Staged()
     for path in connector.files(folder):
         relative = path.relative_to(exports_dir).as_posix()
         sha = file_sha256(path)
-        already = con.execute(
-            "select 1 from audit.loads where connector = ? and sha256 = ? and status = 'loaded' limit 1", [connector.name, sha]
-        ).fetchone()
-        if already:
+        if sha in loaded:
             report.files.append(FileLoad(relative, "skipped"))
             continue
-        report.files.append(_load_file(con, connector, path, relative, sha, schemas, config))
+        size = path.stat().st_size
+        loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        if size <= SMALL_FILE_BYTES:
+            result = _read_small_file(connector, path, relative, schemas, config, loaded_at, staged)
+        else:
+            _write_staged(con, connector, staged)
+            staged = _Staged()
+            result = _stream_large_file(con, connector, path, relative, schemas, config, loaded_at)
+        staged.audit_rows.append(
+            [relative, connector.name, sha, size, result.records_read, result.records_loaded,
+             result.records_quarantined, result.status, result.error, loaded_at]
+        )
+        if result.status == "loaded":
+            loaded.add(sha)  # the same content again under another name is skipped too
+        report.files.append(result)
+        if staged.records >= BATCH_RECORDS:
+            _write_staged(con, connector, staged)
+            staged = _Staged()
+    _write_staged(con, connector, staged)
     return report
 
 
-def _load_file(con, connector: Connector, path: Path, relative: str, sha: str, schemas, config: CxpConfig) -> FileLoad:
-    loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+def _failure(relative: str, exc: Exception) -> FileLoad:
+    reason = str(exc) if isinstance(exc, UnreadableFile) else f"{type(exc).__name__}: {exc}"
+    log.warning("cannot load %s: %s", relative, reason)
+    return FileLoad(relative, "failed", error=reason)
+
+
+def _read_small_file(connector, path, relative, schemas, config, loaded_at, staged: _Staged) -> FileLoad:
+    """Read a whole small file into Arrow; nothing of it is staged unless all of it reads."""
+    tables: dict[str, list[pa.Table]] = {}
+    rejects: list[pa.Table] = []
+    result = FileLoad(relative, "loaded")
+    try:
+        for chunk in connector.read(path, config):
+            for entity, records in chunk.records.items():
+                if records:
+                    tables.setdefault(entity, []).append(_records_table(schemas[entity], records, relative, loaded_at))
+                    result.records_loaded += len(records)
+            if chunk.rejects:
+                rejects.append(_rejects_table(connector.name, chunk.rejects, relative, loaded_at))
+                result.records_quarantined += len(chunk.rejects)
+    except Exception as exc:  # a broken file must not stop the other files: record it and go on
+        return _failure(relative, exc)
+    result.records_read = result.records_loaded + result.records_quarantined
+    for entity, parts in tables.items():
+        staged.tables.setdefault(entity, []).extend(parts)
+    staged.rejects.extend(rejects)
+    staged.records += result.records_read
+    return result
+
+
+def _stream_large_file(con, connector, path, relative, schemas, config, loaded_at) -> FileLoad:
+    """Write a large file chunk by chunk inside one transaction; a failure rolls all of it back."""
     result = FileLoad(relative, "loaded")
     con.begin()
     try:
         for chunk in connector.read(path, config):
             for entity, records in chunk.records.items():
                 if records:
-                    _append_records(con, connector.raw_table(entity), schemas[entity], records, relative, loaded_at)
+                    _insert(con, connector.raw_table(entity), _records_table(schemas[entity], records, relative, loaded_at))
                     result.records_loaded += len(records)
             if chunk.rejects:
-                _append_rejects(con, connector.name, chunk.rejects, relative, loaded_at)
+                _insert(con, "audit.quarantine", _rejects_table(connector.name, chunk.rejects, relative, loaded_at))
                 result.records_quarantined += len(chunk.rejects)
         result.records_read = result.records_loaded + result.records_quarantined
         con.commit()
-    except Exception as exc:  # a broken file must not stop the other files: record it and go on
+    except Exception as exc:
         con.rollback()
-        reason = str(exc) if isinstance(exc, UnreadableFile) else f"{type(exc).__name__}: {exc}"
-        log.warning("cannot load %s: %s", relative, reason)
-        result = FileLoad(relative, "failed", error=reason)
-    # A failed file is retried on every run; keep only its latest attempt so reruns stay idempotent.
-    con.execute("delete from audit.loads where connector = ? and sha256 = ? and status = 'failed'", [connector.name, sha])
-    con.execute(
-        "insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [relative, connector.name, sha, path.stat().st_size, result.records_read, result.records_loaded,
-         result.records_quarantined, result.status, result.error, loaded_at],
-    )
+        return _failure(relative, exc)
     return result
 
 
-def _append_records(con, table: str, schema: pa.Schema, records: list[dict], source_file: str, loaded_at) -> None:
-    batch = pa.Table.from_pylist(records, schema=schema)
-    rows = pa.array([r["_source_row"] for r in records], type=pa.int64())
-    batch = batch.append_column("_source_file", pa.array([source_file] * len(records), type=pa.string()))
-    batch = batch.append_column("_source_row", rows)
-    batch = batch.append_column("_loaded_at", pa.array([loaded_at] * len(records), type=pa.timestamp("us")))
-    con.register("_cxp_batch", batch)
+def _write_staged(con, connector: Connector, staged: _Staged) -> None:
+    """Write staged files and every pending audit row in one transaction."""
+    if not staged.audit_rows:
+        return
+    con.begin()
     try:
-        con.execute(f"insert into {table} by name select * from _cxp_batch")
-    finally:
-        con.unregister("_cxp_batch")
+        for entity, parts in staged.tables.items():
+            _insert(con, connector.raw_table(entity), pa.concat_tables(parts))
+        if staged.rejects:
+            _insert(con, "audit.quarantine", pa.concat_tables(staged.rejects))
+        for row in staged.audit_rows:
+            # A failed file is retried on every run; keep only its latest attempt so reruns stay idempotent.
+            con.execute("delete from audit.loads where connector = ? and sha256 = ? and status = 'failed'", [row[1], row[2]])
+        con.executemany("insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", staged.audit_rows)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
-def _append_rejects(con, connector: str, rejects: list[Reject], source_file: str, loaded_at) -> None:
-    batch = pa.table(
+def _records_table(schema: pa.Schema, records: list[dict], source_file: str, loaded_at) -> pa.Table:
+    batch = pa.Table.from_pylist(records, schema=schema)
+    batch = batch.append_column("_source_file", pa.array([source_file] * len(records), type=pa.string()))
+    batch = batch.append_column("_source_row", pa.array([r["_source_row"] for r in records], type=pa.int64()))
+    return batch.append_column("_loaded_at", pa.array([loaded_at] * len(records), type=pa.timestamp("us")))
+
+
+def _rejects_table(connector: str, rejects: list[Reject], source_file: str, loaded_at) -> pa.Table:
+    return pa.table(
         {
             "connector": [connector] * len(rejects),
             "entity": [r.entity for r in rejects],
@@ -184,8 +254,11 @@ def _append_rejects(con, connector: str, rejects: list[Reject], source_file: str
             "quarantined_at": pa.array([loaded_at] * len(rejects), type=pa.timestamp("us")),
         }
     )
-    con.register("_cxp_rejects", batch)
+
+
+def _insert(con, table: str, batch: pa.Table) -> None:
+    con.register("_cxp_batch", batch)
     try:
-        con.execute("insert into audit.quarantine by name select * from _cxp_rejects")
+        con.execute(f"insert into {table} by name select * from _cxp_batch")
     finally:
-        con.unregister("_cxp_rejects")
+        con.unregister("_cxp_batch")

@@ -42,6 +42,8 @@ def connect_build(warehouse_dir: str | os.PathLike, config: CxpConfig) -> duckdb
         # new build, so already-loaded files are still recognised and skipped.
         shutil.copyfile(published_path(warehouse_dir), path)
     con = duckdb.connect(str(path))
+    con.execute(f"set memory_limit = '{config.duckdb_memory_limit}'")
+    con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
     register_functions(con, config)

@@ -37,6 +37,14 @@ def exports(tmp_path, samples_dir) -> Path:
     return tmp_path / "exports"
 
 
+@pytest.fixture(params=["small files batched", "every file streamed"], autouse=True)
+def file_mode(request, monkeypatch):
+    """Both write paths keep the same promises: batched small files and streamed large ones."""
+    if request.param == "every file streamed":
+        monkeypatch.setattr("pipelines.loader.SMALL_FILE_BYTES", 0)
+    return request.param
+
+
 def _load(tmp_path, exports):
     con = connect_build(tmp_path / "wh", CxpConfig())
     return con, load_connector(con, facebook, exports, CxpConfig())
