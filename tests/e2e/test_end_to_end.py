@@ -123,3 +123,10 @@ def test_forget_erases_a_person_everywhere(demo, tmp_path):
         assert con.execute("select count(*), max(customers) from audit.erasures").fetchone() == (2, 1)
     check = subprocess.run([sys.executable, str(CHECK_CONTRACT), str(copy)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
+    # The next run on the same exports succeeds (conservation counts the erased records)
+    # and does not bring the person back: loaded files are never read again.
+    exports = demo[0]
+    rerun = cxp("run", "--exports", str(exports), "--warehouse", str(copy))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    with duckdb.connect(str(copy / "cx.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from core.customers where email = ?", [email]).fetchone()[0] == 0
