@@ -19,7 +19,7 @@ from pathlib import Path
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import JsonRecord, iter_concatenated_json, open_text, text_stream
-from connectors.values import find_property, json_text, order_number, parse_moment, property_key, text
+from connectors.values import find_property, json_text, or_none, order_number, parse_moment, property_key, text, whole_number
 from models.config import CxpConfig
 from models.raw.amazon_connect import ConnectContact
 
@@ -129,28 +129,28 @@ def _contact(value, row: int, original: str) -> tuple[str, dict] | Reject:
         "initiation_method": _upper(ctr.get("initiationmethod")),
         "disconnect_reason": text(ctr.get("disconnectreason")),
         "initiation_timestamp": initiated_at,
-        "connected_to_system_timestamp": _optional_timestamp(ctr.get("connectedtosystemtimestamp")),
-        "disconnect_timestamp": _optional_timestamp(ctr.get("disconnecttimestamp")),
-        "last_update_timestamp": _optional_timestamp(ctr.get("lastupdatetimestamp")),
+        "connected_to_system_timestamp": or_none(parse_moment, ctr.get("connectedtosystemtimestamp")),
+        "disconnect_timestamp": or_none(parse_moment, ctr.get("disconnecttimestamp")),
+        "last_update_timestamp": or_none(parse_moment, ctr.get("lastupdatetimestamp")),
         "customer_endpoint_address": text(customer.get("address")),
         "customer_endpoint_type": _upper(customer.get("type")),
         "system_endpoint_address": text(system.get("address")),
         "system_endpoint_type": _upper(system.get("type")),
         "queue_name": text(queue.get("name")),
         "queue_arn": text(queue.get("arn")),
-        "queue_enqueue_timestamp": _optional_timestamp(queue.get("enqueuetimestamp")),
-        "queue_dequeue_timestamp": _optional_timestamp(queue.get("dequeuetimestamp")),
-        "queue_duration": _whole(queue.get("duration")),
+        "queue_enqueue_timestamp": or_none(parse_moment, queue.get("enqueuetimestamp")),
+        "queue_dequeue_timestamp": or_none(parse_moment, queue.get("dequeuetimestamp")),
+        "queue_duration": or_none(whole_number, queue.get("duration")),
         "has_agent": bool(agent),
         "agent_username": text(agent.get("username")),
         "agent_routing_profile_name": text(_keyed(agent.get("routingprofile")).get("name")),
-        "agent_connected_to_agent_timestamp": _optional_timestamp(agent.get("connectedtoagenttimestamp")),
-        "agent_agent_interaction_duration": _whole(agent.get("agentinteractionduration")),
-        "agent_customer_hold_duration": _whole(agent.get("customerholdduration")),
-        "agent_after_contact_work_duration": _whole(agent.get("aftercontactworkduration")),
-        "agent_number_of_holds": _whole(agent.get("numberofholds")),
-        "agent_longest_hold_duration": _whole(agent.get("longestholdduration")),
-        "agent_connection_attempts": _whole(ctr.get("agentconnectionattempts")),
+        "agent_connected_to_agent_timestamp": or_none(parse_moment, agent.get("connectedtoagenttimestamp")),
+        "agent_agent_interaction_duration": or_none(whole_number, agent.get("agentinteractionduration")),
+        "agent_customer_hold_duration": or_none(whole_number, agent.get("customerholdduration")),
+        "agent_after_contact_work_duration": or_none(whole_number, agent.get("aftercontactworkduration")),
+        "agent_number_of_holds": or_none(whole_number, agent.get("numberofholds")),
+        "agent_longest_hold_duration": or_none(whole_number, agent.get("longestholdduration")),
+        "agent_connection_attempts": or_none(whole_number, ctr.get("agentconnectionattempts")),
         "attributes": json_text(ctr.get("attributes")) if ctr.get("attributes") is not None else None,
         "order_ref": order_number(find_property(attributes, ORDER_KEYS)),
         "customer_ref": find_property(attributes, CUSTOMER_KEYS),
@@ -176,26 +176,6 @@ def _id(value) -> str | None:
 def _upper(value) -> str | None:
     value = _id(value)
     return value.upper() if value else None
-
-
-def _optional_timestamp(value):
-    try:
-        return parse_moment(value)
-    except ValueError:
-        return None  # only the event time is worth a reject
-
-
-def _whole(value) -> int | None:
-    """Whole seconds (and counts); fractions are rounded, unreadable values are null."""
-    if value is None or isinstance(value, (bool, dict, list)):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
-        return None
-    return round(number)
 
 
 CONNECTOR = Connector(

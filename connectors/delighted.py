@@ -24,7 +24,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import find_property, json_text, order_number, parse_moment, property_key, text
+from connectors.values import find_property, json_text, or_none, order_number, parse_moment, property_key, text
 from models.config import CxpConfig
 from models.raw.delighted import DelightedResponse
 
@@ -146,7 +146,7 @@ def _response(item, row: int, original: str | None = None) -> tuple[str, dict] |
         "additional_answers": _json_or_none(response.get("additional_answers")),
         "notes": _json_or_none(response.get("notes")),
         "created_at": created_at,
-        "updated_at": _optional_timestamp(response.get("updated_at")),
+        "updated_at": or_none(parse_moment, response.get("updated_at")),
         "raw_json": original,
     }
 
@@ -183,13 +183,6 @@ def _tags(value) -> str | None:
     if isinstance(value, list):
         return ",".join(tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag) or None
     return _string(value)
-
-
-def _optional_timestamp(value):
-    try:
-        return parse_moment(value)
-    except ValueError:
-        return None  # only the event time is worth a reject
 
 
 def _json_or_none(value) -> str | None:

@@ -13,7 +13,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import load_json_document, open_text
-from connectors.values import parse_int, parse_timestamp, text
+from connectors.values import or_none, parse_int, parse_timestamp, text
 from models.config import CxpConfig
 from models.raw.facebook import FacebookComment
 
@@ -57,7 +57,7 @@ def _records(comments: list) -> Iterator[tuple[str, dict] | Reject]:
         author = comment.get("from") if isinstance(comment.get("from"), dict) else {}
         parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
         comment_id = text(comment.get("id"))
-        likes, replies = _count(comment.get("like_count")), _count(comment.get("comment_count"))
+        likes, replies = or_none(parse_int, comment.get("like_count")), or_none(parse_int, comment.get("comment_count"))
         message = comment.get("message")
         yield ENTITY, {
             "_source_row": row,
@@ -73,13 +73,6 @@ def _records(comments: list) -> Iterator[tuple[str, dict] | Reject]:
             "parent_id": text(parent.get("id")),
             "raw_json": original,
         }
-
-
-def _count(value) -> int | None:
-    try:
-        return parse_int(value)
-    except ValueError:
-        return None  # counts are decoration; a bad one is not a reason to lose the comment (or the other count)
 
 
 CONNECTOR = Connector(

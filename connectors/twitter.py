@@ -14,7 +14,7 @@ from pathlib import Path
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import json_text, parse_int, parse_timestamp, text
+from connectors.values import json_text, or_none, parse_int, parse_timestamp, text
 from models.config import CxpConfig
 from models.raw.twitter import Tweet
 
@@ -127,11 +127,11 @@ def _tweet(tweet, row: int, users: dict[str, dict]) -> tuple[str, dict] | Reject
         "conversation_id": _id(tweet.get("conversation_id")),
         "in_reply_to_user_id": _id(tweet.get("in_reply_to_user_id")),
         "lang": text(tweet.get("lang")),
-        "retweet_count": _count(metrics.get("retweet_count")),
-        "reply_count": _count(metrics.get("reply_count")),
-        "like_count": _count(metrics.get("like_count")),
-        "quote_count": _count(metrics.get("quote_count")),
-        "impression_count": _count(metrics.get("impression_count")),
+        "retweet_count": or_none(parse_int, metrics.get("retweet_count")),
+        "reply_count": or_none(parse_int, metrics.get("reply_count")),
+        "like_count": or_none(parse_int, metrics.get("like_count")),
+        "quote_count": or_none(parse_int, metrics.get("quote_count")),
+        "impression_count": or_none(parse_int, metrics.get("impression_count")),
         "raw_json": original,
     }
 
@@ -151,13 +151,6 @@ def _id(value) -> str | None:
     if isinstance(value, (dict, list, bool)):
         return None
     return text(value)
-
-
-def _count(value) -> int | None:
-    try:
-        return parse_int(value)
-    except ValueError:
-        return None  # engagement counts are decoration; a bad one is not a reason to lose the tweet
 
 
 CONNECTOR = Connector(

@@ -103,6 +103,23 @@ def parse_float(value) -> float | None:
     return number
 
 
+def whole_number(value) -> int | None:
+    """Counts and durations as JSON APIs write them (``312``, ``312.0``, ``"41"``); fractions are rounded."""
+    if isinstance(value, (bool, dict, list)):
+        raise ValueError(f"{value!r} is not a number")
+    number = parse_float(value)
+    return None if number is None else round(number)
+
+
+def or_none(parse, value):
+    """``parse(value)``, or None when the value is unreadable: for fields that inform but are
+    no reason to reject a record (only event times, ids and ratings are)."""
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
 def parse_decimal(value) -> decimal.Decimal | None:
     """Money as an exact decimal; thousands separators tolerated."""
     value = text(value)

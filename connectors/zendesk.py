@@ -21,7 +21,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import json_text, parse_bool, parse_moment, text
+from connectors.values import json_text, or_none, parse_bool, parse_moment, text, whole_number
 from models.config import CxpConfig
 from models.raw.zendesk import ZendeskMetricSet, ZendeskTicket, ZendeskUser
 
@@ -161,8 +161,8 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "via_from_username": text(sender.get("username")),
         "via_to_address": text(receiver.get("address")),
         "created_at": created_at,
-        "updated_at": _optional_timestamp(ticket.get("updated_at")),
-        "generated_timestamp": _optional_timestamp(ticket.get("generated_timestamp")),
+        "updated_at": or_none(parse_moment, ticket.get("updated_at")),
+        "generated_timestamp": or_none(parse_moment, ticket.get("generated_timestamp")),
         "type": text(ticket.get("type")),
         "subject": _string(ticket.get("subject")),
         "description": _string(ticket.get("description")),
@@ -207,8 +207,8 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "active": _optional_bool(user.get("active")),
         "tags": _tags(user.get("tags")),
         "user_fields": None if user_fields is None else json_text(user_fields),
-        "created_at": _optional_timestamp(user.get("created_at")),
-        "updated_at": _optional_timestamp(user.get("updated_at")),
+        "created_at": or_none(parse_moment, user.get("created_at")),
+        "updated_at": or_none(parse_moment, user.get("updated_at")),
         "raw_json": original,
     }
 
@@ -221,21 +221,21 @@ def _metric_set(metrics: dict, row: int, original: str) -> tuple[str, dict] | Re
         "_source_row": row,
         "id": _id(metrics.get("id")),
         "ticket_id": ticket_id,
-        "reopens": _count(metrics.get("reopens")),
-        "replies": _count(metrics.get("replies")),
-        "assignee_stations": _count(metrics.get("assignee_stations")),
-        "group_stations": _count(metrics.get("group_stations")),
+        "reopens": or_none(whole_number, metrics.get("reopens")),
+        "replies": or_none(whole_number, metrics.get("replies")),
+        "assignee_stations": or_none(whole_number, metrics.get("assignee_stations")),
+        "group_stations": or_none(whole_number, metrics.get("group_stations")),
     }
     for name in DURATIONS:
         duration = metrics.get(name)
         if isinstance(duration, dict):
-            record[f"{name}_calendar"] = _count(duration.get("calendar"))
-            record[f"{name}_business"] = _count(duration.get("business"))
+            record[f"{name}_calendar"] = or_none(whole_number, duration.get("calendar"))
+            record[f"{name}_business"] = or_none(whole_number, duration.get("business"))
         else:  # null, or a bare number from a flattened export: calendar minutes
-            record[f"{name}_calendar"] = _count(duration)
+            record[f"{name}_calendar"] = or_none(whole_number, duration)
             record[f"{name}_business"] = None
     for name in ("solved_at", "assigned_at", "initially_assigned_at", "latest_comment_added_at", "created_at", "updated_at"):
-        record[name] = _optional_timestamp(metrics.get(name))
+        record[name] = or_none(parse_moment, metrics.get(name))
     record["raw_json"] = original
     return METRIC_SETS, record
 
@@ -277,27 +277,6 @@ def _tags(value) -> str | None:
         tags = [tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag]
         return ",".join(tags) or None
     return _string(value)
-
-
-def _optional_timestamp(value):
-    """Times other than the event time are informative: unreadable ones become null, never a reject."""
-    try:
-        return parse_moment(value)
-    except ValueError:
-        return None
-
-
-def _count(value) -> int | None:
-    """Counts and minutes; a fractional value is rounded, anything unreadable is null."""
-    if value is None or isinstance(value, (bool, dict, list)):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
-        return None
-    return round(number)
 
 
 def _optional_bool(value) -> bool | None:

@@ -202,7 +202,7 @@ def dedupe_command(args) -> int:
     """Entry point of ``cxp dedupe`` (see pipelines/cli.py). Exit code 0 on success."""
     config = load_config(getattr(args, "config", None))
     first = read_records(args.file)
-    roles = parse_roles(args.map, list(first.columns))
+    parse_roles(args.map, list(first.columns))  # a bad --map fails before the second file is read
     if args.id_column.strip().lower() not in {c.lower() for c in first.columns}:
         raise ValueError(f"--id {args.id_column!r}: no such column in {args.file} (columns: {', '.join(first.columns)})")
     files = [(args.file, first)]

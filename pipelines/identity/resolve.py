@@ -169,7 +169,6 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
     looks for links the identifiers could not make (a typo in an email, a guest order
     under another address), and the link joins the two clusters' anchor records."""
     started = time.perf_counter()
-    limits = limits_from_config(identity_config)
     deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
     # Plain components are enough to group records into profiles (the limits are applied
     # once, when all links are clustered in identity.node_assignment).
