@@ -132,11 +132,19 @@ def ui(tmp_path_factory, samples_dir):
     shutil.copy(log, ARTIFACTS / "cxp_ui.log") if ARTIFACTS.is_dir() else None
 
 
+def _ensure_chromium() -> None:
+    """Install Debian's chromium when it is missing and we may (root with apt-get), so the
+    README's test command works on a fresh machine; otherwise fail loudly, never skip."""
+    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, capture_output=True, timeout=900)
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM} and could not be installed here: run "
+                    "`apt-get install -y chromium`. The browser test needs it and does not skip.")
+
+
 @pytest.fixture(scope="module")
 def page():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM}: run `apt-get install -y chromium` "
-                    "(.ci/run installs it when missing). The browser test needs it and does not skip.")
+    _ensure_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
