@@ -24,7 +24,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import find_property, json_text, or_none, order_number, parse_moment, property_key, text
+from connectors.values import find_property, free_text, json_text, or_none, order_number, parse_moment, property_key, tag_list, text
 from models.config import CxpConfig
 from models.raw.delighted import DelightedResponse
 
@@ -137,9 +137,9 @@ def _response(item, row: int, original: str | None = None) -> tuple[str, dict] |
         "survey_type": survey_type,
         "survey_kind": kind,
         "score": score,
-        "comment": _string(response.get("comment")),
+        "comment": free_text(response.get("comment")),
         "permalink": text(response.get("permalink")),
-        "tags": _tags(response.get("tags")),
+        "tags": tag_list(response.get("tags")),
         "person_properties": None if properties is None else json_text(properties),
         "customer_ref": find_property(properties, CUSTOMER_KEYS),
         "order_ref": order_number(find_property(properties, ORDER_KEYS)),
@@ -170,19 +170,6 @@ def _id(value) -> str | None:
     if isinstance(value, (dict, list, bool)):
         return None
     return text(value)
-
-
-def _string(value) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    value = str(value)
-    return value if value.strip() else None
-
-
-def _tags(value) -> str | None:
-    if isinstance(value, list):
-        return ",".join(tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag) or None
-    return _string(value)
 
 
 def _json_or_none(value) -> str | None:

@@ -103,6 +103,21 @@ def parse_float(value) -> float | None:
     return number
 
 
+def free_text(value) -> str | None:
+    """Free text kept as written (newlines and inner spacing included); only empty text becomes null."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    value = str(value)
+    return value if value.strip() else None
+
+
+def tag_list(value) -> str | None:
+    """Tags as one comma-joined text, from a JSON list or already-joined text."""
+    if isinstance(value, list):
+        return ",".join(tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag) or None
+    return free_text(value)
+
+
 def whole_number(value) -> int | None:
     """Counts and durations as JSON APIs write them (``312``, ``312.0``, ``"41"``); fractions are rounded."""
     if isinstance(value, (bool, dict, list)):

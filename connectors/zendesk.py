@@ -21,7 +21,7 @@ import orjson
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.values import json_text, or_none, parse_bool, parse_moment, text, whole_number
+from connectors.values import free_text, json_text, or_none, parse_bool, parse_moment, tag_list, text, whole_number
 from models.config import CxpConfig
 from models.raw.zendesk import ZendeskMetricSet, ZendeskTicket, ZendeskUser
 
@@ -164,8 +164,8 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "updated_at": or_none(parse_moment, ticket.get("updated_at")),
         "generated_timestamp": or_none(parse_moment, ticket.get("generated_timestamp")),
         "type": text(ticket.get("type")),
-        "subject": _string(ticket.get("subject")),
-        "description": _string(ticket.get("description")),
+        "subject": free_text(ticket.get("subject")),
+        "description": free_text(ticket.get("description")),
         "status": text(ticket.get("status")),
         "priority": text(ticket.get("priority")),
         "recipient": text(ticket.get("recipient")),
@@ -176,11 +176,11 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "group_id": _id(ticket.get("group_id")),
         "brand_id": _id(ticket.get("brand_id")),
         "ticket_form_id": _id(ticket.get("ticket_form_id")),
-        "tags": _tags(ticket.get("tags")),
+        "tags": tag_list(ticket.get("tags")),
         "custom_fields": None if custom_fields is None else json_text(custom_fields),
         "satisfaction_score": text(rating.get("score")),
-        "satisfaction_comment": _string(rating.get("comment")),
-        "satisfaction_reason": _string(rating.get("reason")),
+        "satisfaction_comment": free_text(rating.get("comment")),
+        "satisfaction_reason": free_text(rating.get("reason")),
         "raw_json": original,
     }
 
@@ -205,7 +205,7 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "organization_id": _id(user.get("organization_id")),
         "verified": _optional_bool(user.get("verified")),
         "active": _optional_bool(user.get("active")),
-        "tags": _tags(user.get("tags")),
+        "tags": tag_list(user.get("tags")),
         "user_fields": None if user_fields is None else json_text(user_fields),
         "created_at": or_none(parse_moment, user.get("created_at")),
         "updated_at": or_none(parse_moment, user.get("updated_at")),
@@ -262,21 +262,6 @@ def _shown(value) -> str:
 
 def _missing_id(label: str, value) -> str:
     return f"{label} is missing" if text(value) is None else f"{label} {_shown(value)} is not an id"
-
-
-def _string(value) -> str | None:
-    """Free text kept as written (newlines included); only empty text becomes null."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    value = str(value)
-    return value if value.strip() else None
-
-
-def _tags(value) -> str | None:
-    if isinstance(value, list):
-        tags = [tag for tag in (text(v) for v in value if not isinstance(v, (dict, list))) if tag]
-        return ",".join(tags) or None
-    return _string(value)
 
 
 def _optional_bool(value) -> bool | None:
