@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,10 +178,9 @@ def _read_small_file(connector, path, relative, schemas, config, loaded_at, stag
     result = FileLoad(relative, "loaded")
     try:
         for chunk in connector.read(path, config):
-            for entity, records in chunk.records.items():
-                if records:
-                    tables.setdefault(entity, []).append(_records_table(schemas[entity], records, relative, loaded_at))
-                    result.records_loaded += len(records)
+            for entity, batch in _chunk_tables(chunk, schemas, relative, loaded_at):
+                tables.setdefault(entity, []).append(batch)
+                result.records_loaded += batch.num_rows
             if chunk.rejects:
                 rejects.append(_rejects_table(connector.name, chunk.rejects, relative, loaded_at))
                 result.records_quarantined += len(chunk.rejects)
@@ -200,10 +200,9 @@ def _stream_large_file(con, connector, path, relative, schemas, config, loaded_a
     con.begin()
     try:
         for chunk in connector.read(path, config):
-            for entity, records in chunk.records.items():
-                if records:
-                    _insert(con, connector.raw_table(entity), _records_table(schemas[entity], records, relative, loaded_at))
-                    result.records_loaded += len(records)
+            for entity, batch in _chunk_tables(chunk, schemas, relative, loaded_at):
+                _insert(con, connector.raw_table(entity), batch)
+                result.records_loaded += batch.num_rows
             if chunk.rejects:
                 _insert(con, "audit.quarantine", _rejects_table(connector.name, chunk.rejects, relative, loaded_at))
                 result.records_quarantined += len(chunk.rejects)
@@ -235,11 +234,32 @@ def _write_staged(con, connector: Connector, staged: _Staged) -> None:
         raise
 
 
-def _records_table(schema: pa.Schema, records: list[dict], source_file: str, loaded_at) -> pa.Table:
-    batch = pa.Table.from_pylist(records, schema=schema)
-    batch = batch.append_column("_source_file", pa.array([source_file] * len(records), type=pa.string()))
-    batch = batch.append_column("_source_row", pa.array([r["_source_row"] for r in records], type=pa.int64()))
-    return batch.append_column("_loaded_at", pa.array([loaded_at] * len(records), type=pa.timestamp("us")))
+def _chunk_tables(chunk, schemas: dict[str, pa.Schema], source_file: str, loaded_at) -> Iterator[tuple[str, pa.Table]]:
+    """Each entity's records of a chunk as one Arrow table in the raw table's shape, lineage included."""
+    for entity, records in chunk.records.items():
+        if records:
+            batch = pa.Table.from_pylist(records, schema=schemas[entity])
+            source_rows = pa.array([r["_source_row"] for r in records], type=pa.int64())
+            yield entity, _with_lineage(batch, source_rows, source_file, loaded_at)
+    for entity, table in chunk.tables.items():
+        if table.num_rows:
+            yield entity, _with_lineage(_conform(schemas[entity], table), table["_source_row"].cast(pa.int64()), source_file, loaded_at)
+
+
+def _conform(schema: pa.Schema, table: pa.Table) -> pa.Table:
+    """A connector's column-wise table cast to the model's schema; columns it left out load as NULL."""
+    columns = [
+        table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _with_lineage(batch: pa.Table, source_rows, source_file: str, loaded_at) -> pa.Table:
+    rows = batch.num_rows
+    batch = batch.append_column("_source_file", pa.array([source_file] * rows, type=pa.string()))
+    batch = batch.append_column("_source_row", source_rows)
+    return batch.append_column("_loaded_at", pa.array([loaded_at] * rows, type=pa.timestamp("us")))
 
 
 def _rejects_table(connector: str, rejects: list[Reject], source_file: str, loaded_at) -> pa.Table:

@@ -29,7 +29,7 @@ def read_all(connector: Connector, path: Path, config: CxpConfig | None = None) 
     """Run a connector over one file, and check every record converts to its raw Arrow schema."""
     result = ReadResult()
     for chunk in connector.read(Path(path), config or CxpConfig()):
-        for entity, rows in chunk.records.items():
+        for entity, rows in chunk.as_dicts().items():
             assert all("_source_row" in r for r in rows), "every record carries _source_row"
             pa.Table.from_pylist(rows, schema=arrow_schema(connector.entities[entity]))  # raises on a type mismatch
             result.records.setdefault(entity, []).extend(rows)

@@ -197,7 +197,7 @@ def test_large_export_reads_quickly(tmp_path, samples_dir):
     started = time.process_time()
     loaded = rejected = 0
     for chunk in orders.read(path, CxpConfig()):
-        loaded += len(chunk.records.get("orders", []))
+        loaded += len(chunk.as_dicts().get("orders", []))
         rejected += len(chunk.rejects)
     elapsed = time.process_time() - started
     assert (loaded, rejected) == (60_000, 0)

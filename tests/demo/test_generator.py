@@ -75,7 +75,7 @@ def read(out):
         for path in connector.files(out / name):
             relative = path.relative_to(out).as_posix()
             for chunk in connector.read(path, config):
-                for entity, rows in chunk.records.items():
+                for entity, rows in chunk.as_dicts().items():
                     for row in rows:
                         row["_file"] = relative
                     records[(name, entity)].extend(rows)
