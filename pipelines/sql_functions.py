@@ -35,6 +35,14 @@ create or replace macro cxp_email_key(value) as (
 """
 
 
+# Digits with only separators between them (``(512) 924-3040``, ``737.819.6807``, ``+44 7700
+# 900123``): phonenumbers reads such a value as its digits plus whether a ``+`` leads, so
+# every spelling of one number can share one parse. Anything else (letters, extensions,
+# ``#``) is parsed as written.
+_SEPARATED_DIGITS = re.compile(r"[\s(]*(\+?)[\d\s().\-/]*")
+_NOT_DIGIT = re.compile(r"\D")
+
+
 @functools.lru_cache(maxsize=1_000_000)
 def to_e164(value: str | None, region: str) -> str | None:
     """E.164 form of a phone number, or None when it is not a possible number.
@@ -50,6 +58,14 @@ def to_e164(value: str | None, region: str) -> str | None:
         value = value[4:]
     if not value or _SCIENTIFIC.match(value) or not any(ch.isdigit() for ch in value):
         return None
+    separated = _SEPARATED_DIGITS.fullmatch(value)
+    if separated:
+        return _parse_e164(separated.group(1) + _NOT_DIGIT.sub("", value), region)
+    return _parse_e164(value, region)
+
+
+@functools.lru_cache(maxsize=1_000_000)
+def _parse_e164(value: str, region: str) -> str | None:
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException:
