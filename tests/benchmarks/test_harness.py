@@ -171,3 +171,23 @@ def test_a_tiny_benchmark_writes_valid_results_with_every_stage(tmp_path):
     text = readme.read_text()
     assert "old table" not in text and text.startswith("# Benchmarks\n\nintro") and text.rstrip().endswith("outro")
     assert "| 200 |" in text
+
+
+def test_exports_are_reused_only_for_the_same_size_and_seed(tmp_path, monkeypatch):
+    generated = []
+
+    def fake_generate(module, *args, timeout=None):  # stands in for the `cxp generate` process only
+        out = Path(args[args.index("--out") + 1])
+        out.mkdir(parents=True)
+        (out / "file.csv").write_text("x\n")
+        generated.append(args)
+        return subprocess.CompletedProcess(args, 0, "Wrote demo exports", "")
+
+    monkeypatch.setattr(bench, "_python_worker", fake_generate)
+    exports = tmp_path / "exports"
+    first = bench.generate_exports(exports, 200, 7, reuse=True)
+    again = bench.generate_exports(exports, 200, 7, reuse=True)
+    assert len(generated) == 1 and again["reused"] and again["generation_s"] == first["generation_s"]
+    bench.generate_exports(exports, 200, 8, reuse=True)  # another seed: generated anew
+    bench.generate_exports(exports, 200, 8)  # reuse not asked for: generated anew
+    assert len(generated) == 3
