@@ -70,7 +70,8 @@ def _parse_e164(value: str, region: str) -> str | None:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number) and not _plausible(number):
+    # Plausibility first: it decides most numbers in a tenth of is_valid_number's time.
+    if not _plausible(number) and not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
