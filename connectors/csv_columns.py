@@ -12,18 +12,17 @@ keep exactly the result, ``None`` included, they get one row at a time.
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Callable, Iterator
 
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.decoding import CsvLayout, CsvRow
+from connectors.base import Chunk
+from connectors.decoding import CsvBatch, CsvLayout
 
 # Every character Python's str.strip() removes (Unicode whitespace; all of it lies below U+3001).
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-assert sys.maxunicode >= 0x3000
 
 STRING = pa.string()
 MONEY = pa.decimal128(18, 2)
@@ -38,38 +37,29 @@ _PLAIN_INTEGER = r"^-?[0-9]{1,18}$"
 _SHOPIFY_TIME = r"^[1-8][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$"
 
 
-def row_batches(rows: Iterator[CsvRow], size: int) -> Iterator[list[CsvRow]]:
-    """Rows in lists of at most ``size``: memory stays bounded by a batch, never by the file."""
-    while batch := list(itertools.islice(rows, size)):
-        yield batch
-
-
-# Joins a batch's cells into one text that Arrow splits again: one UTF-8 encoding of the
-# whole batch instead of one per cell (pa.array of Python strings costs ~0.4 us a cell).
-_SEPARATOR = "\x1f"
-
-
 class CellColumns:
-    """The cells of a batch of equally wide rows, one Arrow string array per column."""
+    """The cells of a batch's well-formed rows (all as wide as the header), one Arrow string array per column."""
 
-    def __init__(self, rows: list[list[str]], width: int):
-        self.num_rows = len(rows)
+    def __init__(self, cells: pa.ListArray, width: int):
+        self.num_rows = len(cells)
         self.width = width
+        self._grid = pa.FixedSizeListArray.from_arrays(cells.flatten(), width) if width else None
         self._texts: dict[int, pa.Array] = {}
-        joined = _SEPARATOR.join(itertools.chain.from_iterable(rows))
-        if rows and width and joined.count(_SEPARATOR) == len(rows) * width - 1:  # no cell holds the separator
-            cells = pc.split_pattern(pa.array([joined], pa.large_string()), _SEPARATOR).flatten()
-            self._grid = pa.FixedSizeListArray.from_arrays(cells, width)
-            self._columns = None
-        else:  # a cell holds the separator itself (or nothing to split): column by column
-            self._grid = None
-            self._columns = list(zip(*rows)) if rows else [()] * width
+
+    @classmethod
+    def from_batch(cls, batch: CsvBatch, width: int) -> tuple[CellColumns, list[int]]:
+        """The columns of the rows that are valid CSV and exactly ``width`` wide, and those rows' indexes in the batch."""
+        cells = batch.cells
+        fits = pc.equal(pc.list_value_length(cells), width)
+        if batch.errors:
+            fits = pc.and_(fits, pa.array([i not in batch.errors for i in range(len(batch))]))
+        if pc.all(fits).as_py():
+            return cls(cells, width), list(range(len(batch)))
+        return cls(cells.filter(fits), width), pc.indices_nonzero(fits).to_pylist()
 
     def raw(self, index: int) -> pa.Array:
         """The cells of one column as read (untrimmed)."""
-        if self._grid is not None:
-            return pc.list_element(self._grid, index).cast(STRING)
-        return pa.array(self._columns[index], STRING)
+        return pc.list_element(self._grid, index)
 
     def text(self, index: int) -> pa.Array:
         """Trimmed text, blank as NULL: ``CsvLayout.values`` for one column."""
@@ -77,6 +67,18 @@ class CellColumns:
         if found is None:
             found = self._texts[index] = nonblank(self.raw(index))
         return found
+
+
+def width_rejects(batch: CsvBatch, layout: CsvLayout, kept: list[int], entity: str, chunk: Chunk, first_row: int = 0) -> None:
+    """Reject the rows left out of ``kept``: not valid CSV, or as many fields as the header has not."""
+    if len(kept) == len(batch):
+        return
+    lengths = pc.list_value_length(batch.cells).to_pylist()
+    kept_set = set(kept)
+    for index in range(len(batch)):
+        if index not in kept_set:
+            reason = batch.errors.get(index) or f"row has {lengths[index]} fields, header has {len(layout.header)}"
+            chunk.reject(entity, batch.numbers[index] - first_row, reason, batch.texts[index])
 
 
 def nonblank(values: pa.Array) -> pa.Array:
@@ -147,14 +149,23 @@ def shopify_times(texts: pa.Array, slow: Callable[[str], object]) -> pa.Array:
     return with_fallback(texts, plain, pc.if_else(plain, utc, pa.scalar(None, TIMESTAMP)), slow, TIMESTAMP)
 
 
-def extras(layout: CsvLayout, rows: list[CsvRow]) -> pa.Array:
-    """``CsvLayout.extras`` of each row, as a string array."""
+def extras(layout: CsvLayout, cells: CellColumns, rows: pa.Array | None = None) -> pa.Array:
+    """``CsvLayout.extras`` of each row (or of the rows at the indexes ``rows``), as a string array:
+    the non-blank cells of the columns no field claims, as a JSON object by header name."""
+    count = cells.num_rows if rows is None else len(rows)
     if not layout.unknown:
-        return pa.nulls(len(rows), STRING)
-    header, unknown = layout.header, layout.unknown
+        return pa.nulls(count, STRING)
+    header = layout.header
+    names, columns = [], []
+    for index in layout.unknown:
+        raw = cells.raw(index)
+        if rows is not None:
+            raw = raw.take(rows)
+        if pc.any(pc.is_valid(nonblank(raw))).as_py():  # a column blank on every row adds nothing
+            names.append(header[index])
+            columns.append(raw.to_pylist())
     found = []
-    for row in rows:
-        fields = row.fields
-        values = {header[i]: fields[i] for i in unknown if fields[i].strip()}
-        found.append(orjson.dumps(values).decode() if values else None)
+    for values in zip(*columns) if columns else itertools.repeat((), count):
+        present = {name: value for name, value in zip(names, values) if value.strip()}
+        found.append(orjson.dumps(present).decode() if present else None)
     return pa.array(found, STRING)

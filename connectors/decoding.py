@@ -176,6 +176,158 @@ def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",")
     return headers, rows()
 
 
+class _BlockLines:
+    """Lines for csv.reader drawn from the block being split, then from the stream (a quoted
+    field may run past the block's end), remembered so a rejected row keeps its text."""
+
+    def __init__(self, stream: IO[str]):
+        self._stream = stream
+        self.block: list[str] = []
+        self.position = 0
+        self.taken: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.position < len(self.block):
+            line = self.block[self.position]
+            self.position += 1
+        else:
+            line = next(self._stream)
+        self.taken.append(line)
+        return line
+
+    def pop_text(self) -> str:
+        text = "".join(self.taken)
+        self.taken.clear()
+        return text.rstrip("\r\n")
+
+
+@dataclass
+class CsvBatch:
+    """Consecutive data rows of a CSV file, their cells as one Arrow ``list<string>`` array.
+
+    ``numbers``, ``texts`` and ``cells`` run in file order; a row that is not valid CSV has
+    an ``errors`` entry and no cells.
+    """
+
+    numbers: list[int]  # 1-based data row numbers (header rows and blank lines not counted)
+    texts: list[str]  # each row's original text, multi-line fields included
+    cells: Any  # pyarrow ListArray: each row's fields
+    errors: dict[int, str]  # index in this batch -> why the row is not valid CSV
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
+_LINE_ENDS = ("\n", "\r\n", "\r", "")
+
+
+def iter_csv_batches(
+    stream: IO[str], header_rows: int = 1, delimiter: str | None = ",", batch_rows: int = 50_000
+) -> tuple[list[list[str]], Iterator[CsvBatch]]:
+    """``iter_csv`` in batches of about ``batch_rows`` rows, with the cells split by Arrow.
+
+    The rows, their numbers, texts, fields and errors are exactly ``iter_csv``'s: a line
+    without a quote (or NUL) is one row whose fields are its text split at the delimiter,
+    which is all csv.reader does with such a line, so Arrow splits those lines in bulk;
+    every line with a quote starts a record that csv.reader reads, however many lines it spans.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if delimiter is None:
+        first_line = stream.readline()
+        delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
+        stream = itertools.chain([first_line], stream) if first_line else stream  # type: ignore[assignment]
+    lines = _BlockLines(iter(stream))
+    reader = csv.reader(lines, strict=False, delimiter=delimiter)
+    headers = []
+    try:
+        for _ in range(header_rows):
+            headers.append(next(reader))
+            lines.pop_text()
+    except StopIteration:
+        raise UnreadableFile(f"file ends before its {header_rows} header row(s)") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"header is not valid CSV: {exc}") from None
+    source = lines._stream
+
+    def batches() -> Iterator[CsvBatch]:
+        number = 0
+        while True:
+            block = list(itertools.islice(source, batch_rows))
+            if not block:
+                return
+            lines.block, lines.position = block, 0
+            numbers: list[int] = []
+            texts: list[str] = []
+            quoted: list[int] = []  # indexes of rows csv.reader read
+            quoted_fields: list[list[str]] = []
+            errors: dict[int, str] = {}
+            while lines.position < len(block):
+                line = block[lines.position]
+                if '"' not in line and "\0" not in line:
+                    lines.position += 1
+                    if line in _LINE_ENDS:
+                        continue  # blank line: not a record
+                    number += 1
+                    numbers.append(number)
+                    texts.append(line.rstrip("\r\n"))
+                    continue
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    number += 1
+                    errors[len(numbers)] = f"row {number} is not valid CSV: {exc}"
+                    quoted.append(len(numbers))
+                    quoted_fields.append([])
+                    numbers.append(number)
+                    texts.append(lines.pop_text())
+                    continue
+                text = lines.pop_text()
+                if not fields or (len(fields) == 1 and fields[0] == "" and not text.strip()):
+                    continue
+                number += 1
+                quoted.append(len(numbers))
+                quoted_fields.append(fields)
+                numbers.append(number)
+                texts.append(text)
+            if numbers:
+                yield CsvBatch(numbers, texts, _cells(pa, pc, texts, quoted, quoted_fields, delimiter), errors)
+
+    return headers, batches()
+
+
+def _cells(pa, pc, texts: list[str], quoted: list[int], quoted_fields: list[list[str]], delimiter: str):
+    """Every row's fields as one list array: plain lines split by Arrow, quoted records as csv.reader read them."""
+    list_type = pa.list_(pa.string())
+    if not quoted:
+        return _split_lines(pa, pc, texts, delimiter)
+    quoted_set = set(quoted)
+    plain_rows = [i for i in range(len(texts)) if i not in quoted_set]
+    plain = _split_lines(pa, pc, [texts[i] for i in plain_rows], delimiter)
+    parsed = pa.array(quoted_fields, list_type)
+    # Put the two groups back in file order: plain rows first in the concatenation, then quoted ones.
+    order = [0] * len(texts)
+    for position, index in enumerate(plain_rows):
+        order[index] = position
+    for position, index in enumerate(quoted, start=len(plain_rows)):
+        order[index] = position
+    return pa.concat_arrays([plain, parsed]).take(pa.array(order, pa.int64()))
+
+
+def _split_lines(pa, pc, texts: list[str], delimiter: str):
+    if not texts:
+        return pa.array([], pa.list_(pa.string()))
+    joined = pa.array(["\n".join(texts)], pa.large_string())
+    rows = pc.split_pattern(joined, "\n").flatten().cast(pa.string())
+    return pc.split_pattern(rows, delimiter)
+
+
 @dataclass
 class JsonRecord:
     row: int  # 1-based physical record number

@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
-from connectors.csv_columns import STRING, CellColumns, amounts, extras, flags, integers, row_batches, shopify_times, unguard
-from connectors.decoding import CsvLayout, CsvRow, iter_csv, map_header, open_text
+from connectors.csv_columns import STRING, CellColumns, amounts, extras, flags, integers, shopify_times, unguard, width_rejects
+from connectors.decoding import CsvBatch, CsvLayout, iter_csv, iter_csv_batches, map_header, open_text
 from connectors.values import parse_decimal, parse_int, parse_timestamp
 from models.config import CxpConfig
 from models.raw.shopify_orders import ShopifyOrderLine
@@ -127,7 +127,7 @@ class _Order:
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
-        headers, rows = iter_csv(stream, delimiter=None)
+        headers, batches = iter_csv_batches(stream, delimiter=None, batch_rows=config.chunk_size)
         layout = map_header(headers[0], COLUMNS)
         if not (layout.has("name") and layout.has("created_at")):
             raise UnreadableFile(
@@ -135,7 +135,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
                 f"this header has {', '.join(layout.header[:12]) or 'no columns'}"
             )
         grouping = _Grouping(layout, config.store_timezone)
-        for batch in row_batches(rows, config.chunk_size):
+        for batch in batches:
             yield grouping.chunk(batch)
 
 
@@ -156,17 +156,12 @@ class _Grouping:
         self.order_level = [f for f in ORDER_LEVEL_FIELDS if layout.has(f)]
         self.order: _Order | None = None
 
-    def chunk(self, batch: list[CsvRow]) -> Chunk:
+    def chunk(self, batch: CsvBatch) -> Chunk:
         layout, zone = self.layout, self.zone
         chunk = Chunk()
-        good = []
-        for row in batch:
-            error = row.error or layout.width_error(row.fields)
-            if error:
-                chunk.reject(ENTITY, row.row, error, row.text)
-            else:
-                good.append(row)
-        cells = CellColumns([row.fields for row in good], len(layout.header))
+        cells, good = CellColumns.from_batch(batch, len(layout.header))
+        width_rejects(batch, layout, good, ENTITY, chunk)
+        numbers, texts = batch.numbers, batch.texts
         columns = {field: cells.text(index) for field, index in layout.positions.items()}
         names = columns["name"].to_pylist()
         marks = _any_present(columns, self.first_row_marks, len(good))
@@ -174,19 +169,20 @@ class _Grouping:
         ids = unguard(columns["id"]).to_pylist() if self.has_id else names
         created_texts = columns["created_at"]
         created = shopify_times(created_texts, lambda value: _shopify_time(value, zone))
+        created_present = created_texts.is_valid().to_pylist()
         created_ok = created.is_valid().to_pylist()
 
         kept: list[int] = []
         order_ids: list[str] = []
         first_rows: list[int] = []
         line_numbers: list[int] = []
-        first_lines: list[CsvRow] = []  # kept rows that start an order: only they carry extras
         order = self.order
-        for index, row in enumerate(good):
+        for index, position in enumerate(good):
+            number = numbers[position]
             name = names[index]
             if order is not None and name == order.name and not marks[index]:
                 if order.line_reject:
-                    chunk.reject(ENTITY, row.row, order.line_reject, row.text)
+                    chunk.reject(ENTITY, number, order.line_reject, texts[position])
                 else:
                     order.lines += 1
                     kept.append(index)
@@ -197,7 +193,7 @@ class _Grouping:
 
             if not order_level[index]:  # only Name and line-item columns, yet no order to belong to
                 reason = f"line item of order {name or '(no Name)'} without the order's first row (no Id, no Created at)"
-                chunk.reject(ENTITY, row.row, reason, row.text)
+                chunk.reject(ENTITY, number, reason, texts[position])
                 order = _Order(name, None, None, line_reject=reason)
                 continue
 
@@ -205,30 +201,30 @@ class _Grouping:
             problem = None
             if order_id is None:
                 problem = "Id is missing" if self.has_id else "Name is missing"
-            elif not created_texts[index].is_valid:
+            elif not created_present[index]:
                 problem = "Created at is missing"
             elif not created_ok[index]:
                 try:
                     parse_timestamp(created_texts[index].as_py(), zone)
                 except ValueError as exc:
                     problem = f"Created at {exc}"
-            order = _Order(name, order_id, row.row, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
+            order = _Order(name, order_id, number, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
             if problem:
-                chunk.reject(ENTITY, row.row, problem, row.text)
+                chunk.reject(ENTITY, number, problem, texts[position])
                 continue
             kept.append(index)
             order_ids.append(order_id)
-            first_rows.append(row.row)
+            first_rows.append(number)
             line_numbers.append(1)
-            first_lines.append(row)
         self.order = order
         chunk.rejects.sort(key=_row_number)  # in file order, as read
 
         if kept:
-            chunk.tables[ENTITY] = self._table(columns, created, kept, good, order_ids, first_rows, line_numbers, first_lines)
+            sources = [numbers[good[index]] for index in kept]
+            chunk.tables[ENTITY] = self._table(cells, columns, created, kept, sources, order_ids, first_rows, line_numbers)
         return chunk
 
-    def _table(self, columns, created, kept, good, order_ids, first_rows, line_numbers, first_lines) -> pa.Table:
+    def _table(self, cells, columns, created, kept, sources, order_ids, first_rows, line_numbers) -> pa.Table:
         zone = self.zone
         take = pa.array(kept, pa.int64())
         table: dict[str, pa.Array] = {}
@@ -253,11 +249,11 @@ class _Grouping:
         table["order_id"] = pa.array(order_ids, STRING)
         table["order_first_row"] = pa.array(first_rows, pa.int64())
         table["line_number"] = pa.array(line_numbers, pa.int64())
-        if self.layout.unknown:
-            starts = pa.array([number == 1 for number in line_numbers])
-            first_extras = extras(self.layout, first_lines)
+        if self.layout.unknown:  # kept on an order's first row only
+            starts = pc.equal(table["line_number"], 1)
+            first_extras = extras(self.layout, cells, take.filter(starts))
             table["extra_json"] = pc.replace_with_mask(pa.nulls(len(kept), STRING), starts, first_extras)
-        table["_source_row"] = pa.array([good[i].row for i in kept], pa.int64())
+        table["_source_row"] = pa.array(sources, pa.int64())
         return pa.table(table)
 
 
@@ -333,7 +329,7 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
                     parse_timestamp(created_text, zone)
                 except ValueError as exc:
                     problem = f"Created at {exc}"
-        order = _Order(name, order_id, row.row, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
+        order = _Order(name, order_id, number, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
         if problem:
             yield Reject(ENTITY, row.row, problem, row.text)
             continue
