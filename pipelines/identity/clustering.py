@@ -12,9 +12,9 @@ record is explained by the chain of accepted links that reaches it from the anch
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 ANCHOR_RULE = "anchor"
@@ -120,77 +120,296 @@ def cluster(
     stronger evidence may cross a limit. Without ``explain`` the assignment has only
     node_id and cluster (faster: no walk from the anchors). ``presorted``: the links come
     strongest first already, with their nodes' positions in ``nodes`` as a_pos and b_pos
-    (the database sorts and joins faster than pandas)."""
+    (the database sorts and joins faster than pandas).
+
+    The result is Kruskal's: links taken strongest first, each joining two components
+    unless a limit refuses it. Most components hold no two values of a limited type, and
+    there Kruskal's accepted links are simply the minimum spanning forest in that order,
+    found vectorised (Boruvka); the link-by-link loop runs only on the components where
+    limited values conflict."""
     limits = limits or Limits()
     node_ids = _strings(nodes["node_id"])
+    n = len(node_ids)
     index = pd.Index(node_ids)
-    trust = nodes["trust_rank"].tolist() if "trust_rank" in nodes else [0] * len(node_ids)
-    comps = _Components(len(node_ids))
-    if limited_values is not None and len(limited_values):
-        positions = index.get_indexer(_strings(limited_values["node_id"])).tolist()
-        for i, kind, value in zip(positions, *(_strings(limited_values[c]) for c in ("id_type", "id_value"))):
-            if kind in limits.per_type and i >= 0:
-                comps.values.setdefault(i, {}).setdefault(kind, set()).add(value)
-
-    if first_names is not None:
-        named = first_names.dropna()
-        positions = index.get_indexer(_strings(named.index.to_series())).tolist()
-        for i, name in zip(positions, _strings(named)):
-            if i >= 0:
-                comps.names.setdefault(i, set()).add(name)
+    trust = nodes["trust_rank"].to_numpy() if "trust_rank" in nodes else np.zeros(n, dtype=np.int64)
 
     # Strongest evidence first; ties broken by the link itself, because the order links arrive
     # in from SQL is not stable between runs and the explanation tree must be.
     ordered = (
         links.sort_values(
             ["tier", "confidence", "node_id", "linked_node_id", "rule"], ascending=[True, False, True, True, True], kind="stable"
-        )
+        ).reset_index(drop=True)
         if len(links) and not presorted
-        else links
+        else links.reset_index(drop=True)
     )
-    tree: dict[int, list[tuple[int, int]]] = {}
-    accepted: list[tuple] = []
-    over_limit_edges: set[int] = set()
-    refused = []
     if len(ordered):
-        a_ids, b_ids = _strings(ordered["node_id"]), _strings(ordered["linked_node_id"])
         if presorted:
-            a_pos, b_pos = ordered["a_pos"].tolist(), ordered["b_pos"].tolist()
+            a = ordered["a_pos"].to_numpy(dtype=np.int64)
+            b = ordered["b_pos"].to_numpy(dtype=np.int64)
         else:
-            a_pos, b_pos = index.get_indexer(a_ids).tolist(), index.get_indexer(b_ids).tolist()
-        rows = zip(a_ids, b_ids, a_pos, b_pos,
-                   _strings(ordered["rule"]), _strings(ordered["evidence"]), ordered["tier"].tolist(), ordered["confidence"].tolist())
+            a = index.get_indexer(_strings(ordered["node_id"])).astype(np.int64)
+            b = index.get_indexer(_strings(ordered["linked_node_id"])).astype(np.int64)
+        confidence = ordered["confidence"].to_numpy(dtype=float)
     else:
-        rows = iter(())
+        a = b = np.array([], dtype=np.int64)
+        confidence = np.array([], dtype=float)
+    held = None
+    if limited_values is not None and len(limited_values):
+        held = (index.get_indexer(_strings(limited_values["node_id"])), _strings(limited_values["id_type"]),
+                _strings(limited_values["id_value"]))
+    names = None
+    if first_names is not None:
+        named = first_names.dropna()
+        names = (index.get_indexer(_strings(named.index.to_series())), _strings(named))
+    forest = resolve_forest(
+        n, a, b, confidence, trust, _id_ranks(node_ids), held, limits, names, lambda rows: _strings(ordered["rule"].iloc[rows])
+    )
+    node_array = np.asarray(node_ids, dtype=object)
+    refused = pd.DataFrame(
+        {
+            "node_id": _strings(ordered["node_id"].iloc[forest.refused_rows]),
+            "linked_node_id": _strings(ordered["linked_node_id"].iloc[forest.refused_rows]),
+            "rule": _strings(ordered["rule"].iloc[forest.refused_rows]),
+            "evidence": _strings(ordered["evidence"].iloc[forest.refused_rows]),
+            "reason": forest.refused_reasons,
+        },
+        columns=["node_id", "linked_node_id", "rule", "evidence", "reason"],
+    )
+    if not explain:
+        return Clustering(pd.DataFrame({"node_id": node_ids, "cluster": node_array[forest.anchor]}), refused)
+    reached = forest.link >= 0
+    rows = forest.link[reached]
+    rule = np.where(forest.in_tree, ANCHOR_RULE, UNLINKED_RULE).astype(object)
+    evidence = np.full(n, None, dtype=object)
+    tier = pd.array(np.full(n, pd.NA), dtype="Int64")
+    if reached.any():
+        rule[reached] = np.asarray(_strings(ordered["rule"].iloc[rows]), dtype=object)
+        evidence[reached] = np.asarray(_strings(ordered["evidence"].iloc[rows]), dtype=object)
+        tier[reached] = ordered["tier"].to_numpy()[rows].astype(np.int64)
+    parent_ids = np.full(n, None, dtype=object)
+    parent_ids[reached] = node_array[forest.parent[reached]]
+    assignment = pd.DataFrame(
+        {
+            "node_id": node_ids,
+            "cluster": node_array[forest.anchor],
+            "parent_node_id": parent_ids,
+            "rule": rule,
+            "evidence": evidence,
+            "tier": tier,
+            "confidence": forest.chain_confidence,
+            "over_limit": forest.over_limit,
+        }
+    )
+    return Clustering(assignment, refused)
+
+
+@dataclass
+class Forest:
+    """Clustering by node position: each node's anchor, its parent and the link (a row of the
+    strongest-first links) that reached it (-1: none), the confidence of the weakest link on
+    the way from the anchor, whether it has any accepted link, whether the link that reached
+    it crossed a limit; and the links the limits refused, with why."""
+
+    anchor: np.ndarray
+    parent: np.ndarray
+    link: np.ndarray
+    chain_confidence: np.ndarray
+    in_tree: np.ndarray
+    over_limit: np.ndarray
+    refused_rows: list[int]
+    refused_reasons: list[str]
+
+
+def resolve_forest(n, a, b, confidence, trust, id_rank, held, limits: Limits, names, rules_of) -> Forest:
+    """Kruskal's clustering with limits, by position. ``a``, ``b``, ``confidence``: the links,
+    strongest first (a position of -1 is a node that does not exist). ``trust``, ``id_rank``:
+    per node, what picks the anchor (most trusted, then smallest id). ``held``: (positions,
+    types, values) of the limited identifiers; ``names``: (positions, first-name keys);
+    ``rules_of(rows)``: the rules of those links (only the links in conflicting components
+    are asked for)."""
+    usable = (a >= 0) & (b >= 0) & (a != b)
+    edges = np.flatnonzero(usable)  # rows of the links, strongest first
+    ea, eb = a[edges], b[edges]
+
+    # 1. the plain minimum spanning forest: Kruskal's answer wherever no limit bites
+    accepted, label = _spanning_forest(n, ea, eb)
+    crossed_mask = np.zeros(len(edges), dtype=bool)
+    refused_rows: list[int] = []
+    reasons: list[str] = []
+
+    # 2. components holding more values of a limited type than allowed: link by link
+    conflicted = _conflicted_components(label, held, limits)
+    if conflicted.any():
+        inside = conflicted[label[ea]]
+        loop = np.flatnonzero(inside)
+        kept, crossed, refused = _kruskal_with_limits(
+            n, ea[loop], eb[loop], rules_of(edges[loop]), conflicted[label], held, limits, names
+        )
+        accepted = accepted & ~inside
+        accepted[loop[kept]] = True
+        crossed_mask[loop[crossed]] = True
+        refused_rows = edges[loop[[k for k, _ in refused]]].tolist()
+        reasons = [reason for _, reason in refused]
+
+    tree = np.flatnonzero(accepted)
+    ta, tb = ea[tree], eb[tree]
+    final = _merge_labels(np.arange(n), ta, tb) if conflicted.any() else label
+    anchor = _anchors_by_label(final, np.asarray(trust), id_rank)
+    parent, via, chain = _root_forest(n, ta, tb, confidence[edges[tree]], anchor == np.arange(n))
+    reached = via >= 0
+    link = np.full(n, -1, dtype=np.int64)
+    link[reached] = edges[tree[via[reached]]]
+    over = np.zeros(n, dtype=bool)
+    over[reached] = crossed_mask[tree[via[reached]]]
+    in_tree = np.zeros(n, dtype=bool)
+    in_tree[ta] = True
+    in_tree[tb] = True
+    return Forest(anchor, parent, link, chain, in_tree, over, refused_rows, reasons)
+
+
+def _id_ranks(node_ids: list) -> np.ndarray:
+    """Each node id's rank in sorted order (the anchor tie-break: smallest id)."""
+    rank = np.empty(len(node_ids), dtype=np.int64)
+    rank[np.argsort(np.asarray(node_ids, dtype=object), kind="stable")] = np.arange(len(node_ids))
+    return rank
+
+
+def _merge_labels(label: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Labels after joining, for every i, the components labelled ``label[x[i]]`` and
+    ``label[y[i]]``: min-label propagation with pointer jumping. A component's label is its
+    smallest member position."""
+    parent = np.arange(len(label))
+    lx, ly = label[x], label[y]
+    while len(lx):
+        px, py = parent[lx], parent[ly]
+        differ = px != py
+        if not differ.any():
+            break
+        px, py, lx, ly = px[differ], py[differ], lx[differ], ly[differ]
+        low = np.minimum(px, py)
+        np.minimum.at(parent, px, low)
+        np.minimum.at(parent, py, low)
+        while True:  # pointer jumping: every label points at its root
+            jumped = parent[parent]
+            if (jumped == parent).all():
+                break
+            parent = jumped
+    return parent[label]
+
+
+def _spanning_forest(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boruvka's minimum spanning forest of edges ``(a[i], b[i])`` ranked by position (0 is
+    the strongest): the edges Kruskal's algorithm would accept in that order. Each round
+    every component takes its strongest edge to another component; positions are distinct,
+    so the chosen edges never close a cycle. Returns the forest mask and each node's
+    component label (its smallest member position)."""
+    in_forest = np.zeros(len(a), dtype=bool)
+    label = np.arange(n)
+    live = np.arange(len(a))
+    while len(live):
+        la, lb = label[a[live]], label[b[live]]
+        between = la != lb
+        live, la, lb = live[between], la[between], lb[between]
+        if not len(live):
+            break
+        best = np.full(n, len(a), dtype=np.int64)
+        np.minimum.at(best, la, live)
+        np.minimum.at(best, lb, live)
+        chosen = np.unique(best[best < len(a)])
+        in_forest[chosen] = True
+        label = _merge_labels(label, a[chosen], b[chosen])
+    return in_forest, label
+
+
+def _conflicted_components(label: np.ndarray, held, limits: Limits) -> np.ndarray:
+    """Per component label: does it hold more values of some limited type than allowed?"""
+    conflicted = np.zeros(len(label), dtype=bool)
+    if held is None or not len(held[0]) or not limits.per_type:
+        return conflicted
+    positions, kinds, values = held
+    frame = pd.DataFrame({"position": np.asarray(positions), "id_type": kinds, "id_value": values})
+    frame = frame[(frame["position"] >= 0) & frame["id_type"].isin(list(limits.per_type))]
+    if not len(frame):
+        return conflicted
+    frame["component"] = label[frame["position"].to_numpy()]
+    counts = frame.drop_duplicates(["component", "id_type", "id_value"]).groupby(["component", "id_type"]).size().reset_index(name="n")
+    counts["limit"] = counts["id_type"].map(limits.per_type)
+    conflicted[counts.loc[counts["n"] > counts["limit"], "component"].to_numpy()] = True
+    return conflicted
+
+
+def _kruskal_with_limits(n, ea, eb, rules, node_in_scope, held, limits: Limits, names):
+    """Kruskal link by link over the links ``ea``-``eb`` (strongest first, with their
+    ``rules``), refusing links that would cross a limit. Returns the accepted and
+    over-limit links (positions in the arrays) and the refused ones as (position, reason)."""
+    comps = _Components(n)
+    positions, kinds, values_ = held
+    for i, kind, value in zip(np.asarray(positions).tolist(), kinds, values_):
+        if i >= 0 and kind in limits.per_type and node_in_scope[i]:
+            comps.values.setdefault(i, {}).setdefault(kind, set()).add(value)
+    if names is not None:
+        for i, name in zip(np.asarray(names[0]).tolist(), names[1]):
+            if i >= 0 and node_in_scope[i]:
+                comps.names.setdefault(i, set()).add(name)
+    kept, crossed, refused = [], [], []
     values, find, per_type = comps.values, comps.find, list(limits.per_type.items())
-    for a_id, b_id, a, b, rule, evidence, tier, confidence in rows:
-        if a < 0 or b < 0 or a == b:
-            continue
+    for k, (a, b) in enumerate(zip(ea.tolist(), eb.tolist())):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
+        rule = rules[k]
         # only components that both hold limited values can cross a limit
         crossing = [kind for kind, limit in per_type if comps.crosses(ra, rb, kind, limit)] if ra in values and rb in values else []
         if crossing and rule not in limits.may_exceed:
-            refused.append((a_id, b_id, rule, evidence, f"would give one customer more than {limits.per_type[crossing[0]]} {crossing[0]}"))
+            refused.append((k, f"would give one customer more than {limits.per_type[crossing[0]]} {crossing[0]}"))
             continue
         if crossing and not comps.same_person_names(ra, rb):
-            refused.append((a_id, b_id, rule, evidence, f"would join two {crossing[0]} of people with different first names"))
+            refused.append((k, f"would join two {crossing[0]} of people with different first names"))
             continue
         comps.union(ra, rb)
-        edge = len(accepted)
-        accepted.append((a, b, rule, evidence, int(tier), float(confidence)))
+        kept.append(k)
         if crossing:
-            over_limit_edges.add(edge)
-        tree.setdefault(a, []).append((b, edge))
-        tree.setdefault(b, []).append((a, edge))
+            crossed.append(k)
+    return np.array(kept, dtype=np.int64), np.array(crossed, dtype=np.int64), refused
 
-    if explain:
-        assignment = _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges)
-    else:
-        assignment = pd.DataFrame({"node_id": node_ids, "cluster": _anchors(node_ids, trust, comps)})
-    refused_frame = pd.DataFrame(refused, columns=["node_id", "linked_node_id", "rule", "evidence", "reason"])
-    return Clustering(assignment, refused_frame)
+
+def _anchors_by_label(label: np.ndarray, trust: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
+    """Per node, the position of its component's anchor: the most trusted record, then the
+    smallest id."""
+    n = len(label)
+    if not n:
+        return np.array([], dtype=np.int64)
+    order = np.lexsort((id_rank, trust, label))
+    first = np.ones(n, dtype=bool)
+    first[1:] = label[order][1:] != label[order][:-1]
+    anchor_of_label = np.empty(n, dtype=np.int64)
+    anchor_of_label[label[order][first]] = order[first]
+    return anchor_of_label[label]
+
+
+def _root_forest(n: int, ta: np.ndarray, tb: np.ndarray, confidence: np.ndarray, is_anchor: np.ndarray):
+    """Walk each tree of the forest (edges ``ta``-``tb``) from its anchor, level by level:
+    each record's parent, the tree edge that reached it, and the confidence of the weakest
+    link on the way (a tree has one path from the anchor to each record)."""
+    parent = np.full(n, -1, dtype=np.int64)
+    via = np.full(n, -1, dtype=np.int64)
+    chain = np.ones(n, dtype=float)
+    visited = is_anchor.copy()
+    pending = np.arange(len(ta))
+    while len(pending):
+        va, vb = visited[ta[pending]], visited[tb[pending]]
+        down, up = va & ~vb, vb & ~va
+        if not (down.any() or up.any()):
+            break
+        for step, src, dst in ((down, ta, tb), (up, tb, ta)):
+            e = pending[step]
+            child, par = dst[e], src[e]
+            parent[child] = par
+            via[child] = e
+            chain[child] = np.minimum(chain[par], confidence[e])
+            visited[child] = True
+        pending = pending[~(va | vb)]
+    return parent, via, chain
 
 
 def components(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -234,62 +453,3 @@ def _strings(series: pd.Series) -> list:
         return pa.array(series, from_pandas=True).to_pylist()
     except (TypeError, ValueError, ImportError):
         return series.tolist()
-
-
-def _anchor_of(node_ids, trust, comps) -> tuple[list[int], dict[int, int]]:
-    """Each node's root, and each root's anchor: its most trusted record, then smallest id."""
-    roots = [comps.find(i) for i in range(len(node_ids))]
-    anchor_of: dict[int, int] = {}
-    for i, r in enumerate(roots):
-        best = anchor_of.get(r)
-        if best is None or (trust[i], node_ids[i]) < (trust[best], node_ids[best]):
-            anchor_of[r] = i
-    return roots, anchor_of
-
-
-def _anchors(node_ids, trust, comps) -> list[str]:
-    roots, anchor_of = _anchor_of(node_ids, trust, comps)
-    return [node_ids[anchor_of[r]] for r in roots]
-
-
-def _explain_tree(node_ids, trust, comps, tree, accepted, over_limit_edges) -> pd.DataFrame:
-    """Walk each component from its anchor (most trusted record, then smallest id): each
-    record's parent is the record it was reached from, its rule and evidence those of the
-    link between them, its confidence that of the weakest link on the way."""
-    n = len(node_ids)
-    _, anchor_of = _anchor_of(node_ids, trust, comps)
-    cluster = [-1] * n
-    parent = [-1] * n
-    via = [-1] * n  # the accepted edge that reached the record
-    confidence = [1.0] * n
-    edge_confidence = [edge[5] for edge in accepted]
-    for anchor in anchor_of.values():
-        cluster[anchor] = anchor
-        queue = deque([anchor])
-        while queue:
-            here = queue.popleft()
-            for there, edge in tree.get(here, ()):
-                if cluster[there] >= 0:
-                    continue
-                cluster[there] = anchor
-                parent[there] = here
-                via[there] = edge
-                # a chain is as sure as its weakest link
-                confidence[there] = min(confidence[here], edge_confidence[edge])
-                queue.append(there)
-    rules = [edge[2] for edge in accepted] + [None]
-    evidences = [edge[3] for edge in accepted] + [None]
-    tiers = [edge[4] for edge in accepted] + [None]
-    rule = [rules[e] if e >= 0 else (ANCHOR_RULE if i in tree else UNLINKED_RULE) for i, e in enumerate(via)]
-    return pd.DataFrame(
-        {
-            "node_id": node_ids,
-            "cluster": [node_ids[c] for c in cluster],
-            "parent_node_id": [node_ids[p] if p >= 0 else None for p in parent],
-            "rule": rule,
-            "evidence": [evidences[e] for e in via],
-            "tier": pd.array([tiers[e] for e in via], dtype="Int64"),
-            "confidence": confidence,
-            "over_limit": [e in over_limit_edges for e in via],
-        }
-    )

@@ -13,9 +13,11 @@ import time
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from pipelines.identity.clustering import Limits, cluster, components
+from pipelines.identity.clustering import Forest, Limits, components, resolve_forest
 from pipelines.identity.probabilistic import predict_pairs
 from pipelines.identity.stable_ids import assign_customer_ids
 
@@ -49,35 +51,66 @@ def limits_from_config(identity_config) -> Limits:
     )
 
 
-def _limited_values(con, limits: Limits) -> pd.DataFrame:
-    types = list(limits.per_type)
-    return con.execute(
-        """select i.node_id, i.id_type, i.id_value
-           from identity.identifiers i
-           join identity.identifier_usage u using (id_type, id_value)
-           where i.id_type in (select unnest(?)) and u.status in ('linking', 'single') and not i.quoted""",
-        [types],
-    ).df()
-
-
 def _nodes(con) -> pd.DataFrame:
     return con.execute("select node_id, trust_rank, first_name_key from identity.person_records order by node_id").df()
 
 
-def _cluster(con, links_sql: str, limits: Limits):
-    """Cluster over the links ``links_sql`` selects, sorted strongest first (ties broken by
-    the link itself, so reruns explain alike) and joined to the nodes' positions, in SQL."""
-    nodes = _nodes(con)
-    names = nodes.set_index("node_id")["first_name_key"]
-    links = con.execute(
-        f"""with positions as (select node_id, row_number() over (order by node_id) - 1 as position from identity.person_records)
-            select l.*, a.position as a_pos, b.position as b_pos
+def _positions(con) -> int:
+    """_positions: every person record's position (in node id order, so a smaller position
+    is a smaller id), trust and first-name key. Returns the number of records."""
+    con.execute(
+        """create or replace temp table _positions as
+           select node_id, trust_rank, first_name_key, cast(row_number() over (order by node_id) - 1 as bigint) as position
+           from identity.person_records"""
+    )
+    return con.execute("select count(*) from _positions").fetchall()[0][0]
+
+
+def _cluster(con, links_sql: str, limits: Limits) -> Forest:
+    """Cluster over the links ``links_sql`` selects, by position. The links are ranked
+    strongest first in SQL (ties broken by the link itself, so reruns explain alike) into
+    _ranked_links; only numbers cross into Python, and text is fetched for the few links
+    the limits have to look at."""
+    n = _positions(con)
+    con.execute(
+        f"""create or replace temp table _ranked_links as
+            select cast(row_number() over (order by l.tier, l.confidence desc, l.node_id, l.linked_node_id, l.rule) - 1 as bigint) as row,
+                   l.*, a.position as a_pos, b.position as b_pos
             from ({links_sql}) l
-            join positions a on a.node_id = l.node_id
-            join positions b on b.node_id = l.linked_node_id
-            order by l.tier, l.confidence desc, l.node_id, l.linked_node_id, l.rule"""
-    ).df()
-    return cluster(nodes, links, _limited_values(con, limits), limits, first_names=names, presorted=True)
+            join _positions a on a.node_id = l.node_id
+            join _positions b on b.node_id = l.linked_node_id"""
+    )
+    links = con.execute("select a_pos, b_pos, confidence from _ranked_links order by row").fetchnumpy()
+    trust = con.execute("select trust_rank from _positions order by position").fetchnumpy()["trust_rank"]
+    held = con.execute(
+        """select p.position, i.id_type, i.id_value
+           from identity.identifiers i
+           join identity.identifier_usage u using (id_type, id_value)
+           join _positions p using (node_id)
+           where i.id_type in (select unnest(?)) and u.status in ('linking', 'single') and not i.quoted""",
+        [list(limits.per_type)],
+    ).fetchnumpy()
+    named = con.execute("select position, first_name_key from _positions where first_name_key is not null").fetchnumpy()
+
+    def rules_of(rows: np.ndarray) -> list[str]:
+        con.register("_rows", pa.table({"row": np.asarray(rows, dtype=np.int64), "k": np.arange(len(rows))}))
+        try:
+            return [r[0] for r in con.execute("select l.rule from _rows join _ranked_links l using (row) order by _rows.k").fetchall()]
+        finally:
+            con.unregister("_rows")
+
+    return resolve_forest(
+        n,
+        np.asarray(links["a_pos"], dtype=np.int64),
+        np.asarray(links["b_pos"], dtype=np.int64),
+        np.asarray(links["confidence"], dtype=float),
+        np.asarray(trust),
+        np.arange(n),  # positions are in node id order
+        (np.asarray(held["position"], dtype=np.int64), list(held["id_type"]), list(held["id_value"])),
+        limits,
+        (np.asarray(named["position"], dtype=np.int64), list(named["first_name_key"])),
+        rules_of,
+    )
 
 
 def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
@@ -216,42 +249,73 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
     from the previous run's assignment."""
     started = time.perf_counter()
     limits = limits_from_config(identity_config)
-    result = _cluster(
+    forest = _cluster(
         con,
         f"""select {', '.join(LINK_COLUMNS)} from identity.deterministic_links
             union all select {', '.join(LINK_COLUMNS)} from identity.probabilistic_links""",
         limits,
     )
-    assignment = result.assignment
-    previous = None
-    if _table_exists(con, "identity.node_assignment"):
-        previous = con.execute("select node_id, customer_id from identity.node_assignment").df()
-    ids = assign_customer_ids(assignment[["node_id", "cluster"]], previous)
-    assignment["customer_id"] = assignment["cluster"].map(ids)
-    carried = 0 if previous is None else int(assignment["customer_id"].isin(set(previous["customer_id"])).sum())
-    con.register("_assignment", assignment)
-    con.register("_refused", result.refused)
-    con.execute(
-        """create or replace table identity.node_assignment as
-           select cast(a.node_id as varchar) as node_id, cast(a.customer_id as varchar) as customer_id,
-                  cast(a.cluster as varchar) as anchor_node_id, cast(a.parent_node_id as varchar) as parent_node_id,
-                  cast(a.rule as varchar) as rule, cast(a.evidence as varchar) as evidence,
-                  cast(a.tier as integer) as tier, cast(a.confidence as double) as confidence,
-                  cast(a.over_limit as boolean) as over_limit
-           from _assignment a"""
+    n = len(forest.anchor)
+    con.register(
+        "_forest",
+        pa.table({
+            "position": np.arange(n, dtype=np.int64), "anchor": forest.anchor, "parent": forest.parent, "link": forest.link,
+            "chain_confidence": forest.chain_confidence, "in_tree": forest.in_tree, "over_limit": forest.over_limit,
+        }),
     )
-    con.execute(
-        """create or replace table identity.refused_links as
-           select cast(node_id as varchar) as node_id, cast(linked_node_id as varchar) as linked_node_id,
-                  cast(rule as varchar) as rule, cast(evidence as varchar) as evidence, cast(reason as varchar) as reason
-           from _refused"""
-    )
-    con.unregister("_assignment")
-    con.unregister("_refused")
-    n_customers = assignment["customer_id"].nunique()
+    con.register("_refused_rows", pa.table({"row": np.asarray(forest.refused_rows, dtype=np.int64),
+                                            "reason": pa.array(forest.refused_reasons, type=pa.string())}))
+    try:
+        clusters = con.execute(
+            """select p.node_id, a.node_id as cluster
+               from _forest f join _positions p on p.position = f.position join _positions a on a.position = f.anchor"""
+        ).df()
+        previous = None
+        if _table_exists(con, "identity.node_assignment"):
+            previous = con.execute("select node_id, customer_id from identity.node_assignment").df()
+        ids = assign_customer_ids(clusters, previous)
+        con.register("_customer_ids", pa.table({"cluster": pa.array(ids.index.astype(str).tolist(), type=pa.string()),
+                                                "customer_id": pa.array(ids.astype(str).tolist(), type=pa.string())}))
+        con.execute(
+            """create or replace table identity.node_assignment as
+               select cast(p.node_id as varchar) as node_id, cast(c.customer_id as varchar) as customer_id,
+                      cast(a.node_id as varchar) as anchor_node_id, cast(q.node_id as varchar) as parent_node_id,
+                      cast(case when f.link >= 0 then l.rule when f.in_tree then 'anchor' else 'unlinked' end as varchar) as rule,
+                      cast(l.evidence as varchar) as evidence, cast(l.tier as integer) as tier,
+                      cast(f.chain_confidence as double) as confidence, cast(f.over_limit as boolean) as over_limit
+               from _forest f
+               join _positions p on p.position = f.position
+               join _positions a on a.position = f.anchor
+               join _customer_ids c on c.cluster = a.node_id
+               left join _positions q on q.position = f.parent
+               left join _ranked_links l on l.row = f.link
+               order by f.position"""
+        )
+        con.execute(
+            """create or replace table identity.refused_links as
+               select cast(l.node_id as varchar) as node_id, cast(l.linked_node_id as varchar) as linked_node_id,
+                      cast(l.rule as varchar) as rule, cast(l.evidence as varchar) as evidence, cast(r.reason as varchar) as reason
+               from _refused_rows r join _ranked_links l using (row)
+               order by r.row"""
+        )
+        n_customers = len(ids)
+        carried = 0
+        if previous is not None:
+            con.register("_prev", pa.table({"customer_id": pa.array(previous["customer_id"].astype(str).unique().tolist(), type=pa.string())}))
+            carried = con.execute(
+                "select count(*) from identity.node_assignment a semi join _prev p on p.customer_id = a.customer_id"
+            ).fetchall()[0][0]
+    finally:
+        for name in ("_forest", "_refused_rows", "_customer_ids", "_prev"):
+            try:
+                con.unregister(name)
+            except Exception:  # noqa: BLE001 (not registered in this run)
+                pass
+        con.execute("drop table if exists _ranked_links")
+        con.execute("drop table if exists _positions")
     notes = [
-        f"{len(assignment):,} person records -> {n_customers:,} customers",
-        f"{len(result.refused):,} links refused by limits",
+        f"{n:,} person records -> {n_customers:,} customers",
+        f"{len(forest.refused_rows):,} links refused by limits",
         f"{carried:,} records kept a customer id from the previous run",
     ]
-    return StepReport(len(assignment), time.perf_counter() - started, notes)
+    return StepReport(n, time.perf_counter() - started, notes)
