@@ -154,6 +154,7 @@ class _Grouping:
         # Currency and even Created at on every line, but never the Id or the totals.
         self.first_row_marks = [f for f in (("id",) if self.has_id else ("subtotal", "total")) if layout.has(f)]
         self.order_level = [f for f in ORDER_LEVEL_FIELDS if layout.has(f)]
+        self.walk_fields = {"name", "created_at", *self.first_row_marks, *self.order_level}
         self.order: _Order | None = None
 
     def chunk(self, batch: CsvBatch) -> Chunk:
@@ -162,7 +163,8 @@ class _Grouping:
         cells, good = CellColumns.from_batch(batch, len(layout.header))
         width_rejects(batch, layout, good, ENTITY, chunk)
         numbers, texts = batch.numbers, batch.texts
-        columns = {field: cells.text(index) for field, index in layout.positions.items()}
+        # The columns that tie lines to orders, for every row; the rest only for the rows kept.
+        columns = {field: cells.text(layout.positions[field]) for field in self.walk_fields}
         names = columns["name"].to_pylist()
         marks = _any_present(columns, self.first_row_marks, len(good))
         order_level = _any_present(columns, self.order_level, len(good))
@@ -228,8 +230,8 @@ class _Grouping:
         zone = self.zone
         take = pa.array(kept, pa.int64())
         table: dict[str, pa.Array] = {}
-        for field, texts in columns.items():
-            texts = texts.take(take)
+        for field, index in self.layout.positions.items():
+            texts = columns[field].take(take) if field in columns else cells.text(index, take)
             if field in GUARDED_FIELDS:
                 table[field] = unguard(texts)
             elif field in DECIMAL_FIELDS:
