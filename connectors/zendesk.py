@@ -18,13 +18,14 @@ from pathlib import Path
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
 from connectors.decoding import iter_json_lines, load_json_document, open_text
-from connectors.json_flatten import (
-    Query, combine, dump, flatten, free_ok, free_value, json_ok, json_value, text_ok, text_value, whole_ok, whole_value,
+from connectors.object_columns import (
+    at, dumps, flags, free_texts, identifier, ids, json_texts, moments, optional_bool, tag_lists, texts, whole_numbers,
 )
-from connectors.values import free_text, json_text, or_none, parse_bool, parse_moment, tag_list, text, whole_number
+from connectors.values import free_text, json_text, or_none, parse_moment, tag_list, text, whole_number
 from models.config import CxpConfig
 from models.raw.zendesk import ZendeskMetricSet, ZendeskTicket, ZendeskUser
 from models.schema import arrow_schema
@@ -188,29 +189,37 @@ def _chunks(found: Iterator[Found | Reject], size: int) -> Iterator[Chunk]:
 
 
 def _flatten(entity: str, items: list, rows: list[int]) -> tuple[pa.Table, list[Reject]]:
-    """One entity's records as a table: DuckDB flattens the rows it provably reads like ``_FLATTEN``
-    does; the rest (and anything that is not an object) go through ``_record``."""
+    """One entity's records as a table, column by column (``_COLUMNS``). Rows that are rejects
+    (no id, no readable event time) and anything that is not an object go through ``_record``."""
     objects = [i for i, item in enumerate(items) if type(item) is dict]
     others = [i for i, item in enumerate(items) if type(item) is not dict] if len(objects) < len(items) else []
-    texts = [dump(items[i]) for i in objects] if others else _dump_all(items)
-    fast, slow = flatten(_QUERIES[entity], texts)
-    source_rows = pa.array(rows, pa.int64()).take(pa.array(objects, pa.int64()).take(fast["pos"]))
+    kept = [items[i] for i in objects] if others else items
+    columns = _COLUMNS[entity](kept)
+    columns["raw_json"] = dumps(kept)
+    columns["_source_row"] = pa.array([rows[i] for i in objects] if others else rows, pa.int64())
+    table = pa.table(columns)
+    required = [name for name in _REQUIRED[entity] if table[name].null_count]
     fallback, rejects = [], []
-    for position in sorted([objects[pos] for pos in slow] + others):
-        result = _record(entity, items[position], rows[position])
-        if isinstance(result, Reject):
-            rejects.append(result)
-        else:
-            fallback.append(result[1])
-    table = combine(fast.drop_columns(["pos"]), source_rows, fallback, _SCHEMAS[entity])
-    return table, rejects
+    if required or others:
+        complete = pc.and_(*[pc.is_valid(table[name]) for name in _REQUIRED[entity]]) if len(_REQUIRED[entity]) > 1 \
+            else pc.is_valid(table[_REQUIRED[entity][0]])
+        incomplete = pc.indices_nonzero(pc.invert(complete)).to_pylist()
+        for position in sorted([objects[i] for i in incomplete] + others):
+            result = _record(entity, items[position], rows[position])
+            if isinstance(result, Reject):
+                rejects.append(result)
+            else:
+                fallback.append(result[1])
+        table = table.filter(complete)
+    return _in_schema(entity, table, fallback), rejects
 
 
-def _dump_all(items: list) -> list[bytes]:
-    try:
-        return list(map(orjson.dumps, items))
-    except TypeError:
-        return [dump(item) for item in items]
+def _in_schema(entity: str, table: pa.Table, fallback: list[dict]) -> pa.Table:
+    schema = _SCHEMAS[entity]
+    table = table.select(schema.names).cast(schema)
+    if fallback:
+        table = pa.concat_tables([table, pa.Table.from_pylist(fallback, schema=schema)]).sort_by("_source_row")
+    return table
 
 
 def _record(entity: str, item, row: int) -> tuple[str, dict] | Reject:
@@ -223,7 +232,7 @@ def _record(entity: str, item, row: int) -> tuple[str, dict] | Reject:
 # --- flattening, one explicit mapping per entity --------------------------------------
 
 def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
-    ticket_id = _id(ticket.get("id"))
+    ticket_id = identifier(ticket.get("id"))
     if ticket_id is None:
         return Reject(TICKETS, row, _missing_id("ticket id", ticket.get("id")), original)
     created = ticket.get("created_at")
@@ -243,7 +252,7 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "_source_row": row,
         "id": ticket_id,
         "url": text(ticket.get("url")),
-        "external_id": _id(ticket.get("external_id")),
+        "external_id": identifier(ticket.get("external_id")),
         "via_channel": text(via.get("channel")),
         "via_source_rel": text(source.get("rel")),
         "via_from_address": text(sender.get("address")),
@@ -260,13 +269,13 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "status": text(ticket.get("status")),
         "priority": text(ticket.get("priority")),
         "recipient": text(ticket.get("recipient")),
-        "requester_id": _id(ticket.get("requester_id")),
-        "submitter_id": _id(ticket.get("submitter_id")),
-        "assignee_id": _id(ticket.get("assignee_id")),
-        "organization_id": _id(ticket.get("organization_id")),
-        "group_id": _id(ticket.get("group_id")),
-        "brand_id": _id(ticket.get("brand_id")),
-        "ticket_form_id": _id(ticket.get("ticket_form_id")),
+        "requester_id": identifier(ticket.get("requester_id")),
+        "submitter_id": identifier(ticket.get("submitter_id")),
+        "assignee_id": identifier(ticket.get("assignee_id")),
+        "organization_id": identifier(ticket.get("organization_id")),
+        "group_id": identifier(ticket.get("group_id")),
+        "brand_id": identifier(ticket.get("brand_id")),
+        "ticket_form_id": identifier(ticket.get("ticket_form_id")),
         "tags": tag_list(ticket.get("tags")),
         "custom_fields": None if custom_fields is None else json_text(custom_fields),
         "satisfaction_score": text(rating.get("score")),
@@ -277,7 +286,7 @@ def _ticket(ticket: dict, row: int, original: str) -> tuple[str, dict] | Reject:
 
 
 def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
-    user_id = _id(user.get("id"))
+    user_id = identifier(user.get("id"))
     if user_id is None:
         return Reject(USERS, row, _missing_id("user id", user.get("id")), original)
     user_fields = user.get("user_fields")
@@ -287,15 +296,15 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
         "name": text(user.get("name")),
         "email": text(user.get("email")),
         "phone": text(user.get("phone")),
-        "shared_phone_number": _optional_bool(user.get("shared_phone_number")),
+        "shared_phone_number": optional_bool(user.get("shared_phone_number")),
         "external_id": text(user.get("external_id")),
         "role": text(user.get("role")),
         "time_zone": text(user.get("time_zone")),
         "iana_time_zone": text(user.get("iana_time_zone")),
         "locale": text(user.get("locale")),
-        "organization_id": _id(user.get("organization_id")),
-        "verified": _optional_bool(user.get("verified")),
-        "active": _optional_bool(user.get("active")),
+        "organization_id": identifier(user.get("organization_id")),
+        "verified": optional_bool(user.get("verified")),
+        "active": optional_bool(user.get("active")),
         "tags": tag_list(user.get("tags")),
         "user_fields": None if user_fields is None else json_text(user_fields),
         "created_at": or_none(parse_moment, user.get("created_at")),
@@ -305,12 +314,12 @@ def _user(user: dict, row: int, original: str) -> tuple[str, dict] | Reject:
 
 
 def _metric_set(metrics: dict, row: int, original: str) -> tuple[str, dict] | Reject:
-    ticket_id = _id(metrics.get("ticket_id"))
+    ticket_id = identifier(metrics.get("ticket_id"))
     if ticket_id is None:
         return Reject(METRIC_SETS, row, _missing_id("metric set ticket_id", metrics.get("ticket_id")), original)
     record = {
         "_source_row": row,
-        "id": _id(metrics.get("id")),
+        "id": identifier(metrics.get("id")),
         "ticket_id": ticket_id,
         "reopens": or_none(whole_number, metrics.get("reopens")),
         "replies": or_none(whole_number, metrics.get("replies")),
@@ -340,13 +349,6 @@ def _object(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _id(value) -> str | None:
-    """Zendesk ids are integers (beyond 2**53 for some): kept exactly, as text. Objects and booleans are no id."""
-    if isinstance(value, (dict, list, bool)):
-        return None
-    return text(value)
-
-
 def _shown(value) -> str:
     return "null" if value is None else json_text(value)[:80]
 
@@ -355,114 +357,94 @@ def _missing_id(label: str, value) -> str:
     return f"{label} is missing" if text(value) is None else f"{label} {_shown(value)} is not an id"
 
 
-def _optional_bool(value) -> bool | None:
-    try:
-        return parse_bool(value)
-    except ValueError:
-        return None
+# --- the same mappings, column by column (connectors/object_columns.py): must agree with the functions above ---
+
+def _ticket_columns(tickets: list[dict]) -> dict[str, pa.Array]:
+    cache: dict = {}
+
+    def value(*path: str) -> list:
+        return at(tickets, path, cache)
+
+    ratings = value("satisfaction_rating")
+    rated = [rating if type(rating) is dict else {"score": rating} if type(rating) is str else {} for rating in ratings]
+    return {
+        "id": ids(value("id")),
+        "url": texts(value("url")),
+        "external_id": ids(value("external_id")),
+        "via_channel": texts(value("via", "channel")),
+        "via_source_rel": texts(value("via", "source", "rel")),
+        "via_from_address": texts(value("via", "source", "from", "address")),
+        "via_from_phone": pc.coalesce(texts(value("via", "source", "from", "phone")), texts(value("via", "source", "from", "formatted_phone"))),
+        "via_from_name": texts(value("via", "source", "from", "name")),
+        "via_from_username": texts(value("via", "source", "from", "username")),
+        "via_to_address": texts(value("via", "source", "to", "address")),
+        "created_at": moments(value("created_at")),  # None where missing or unreadable: those rows are rejects
+        "updated_at": moments(value("updated_at")),
+        "generated_timestamp": moments(value("generated_timestamp")),
+        "type": texts(value("type")),
+        "subject": free_texts(value("subject")),
+        "description": free_texts(value("description")),
+        "status": texts(value("status")),
+        "priority": texts(value("priority")),
+        "recipient": texts(value("recipient")),
+        **{name: ids(value(name)) for name in (
+            "requester_id", "submitter_id", "assignee_id", "organization_id", "group_id", "brand_id", "ticket_form_id")},
+        "tags": tag_lists(value("tags")),
+        "custom_fields": json_texts([ticket.get("custom_fields", ticket.get("fields")) for ticket in tickets]),
+        "satisfaction_score": texts([rating.get("score") for rating in rated]),
+        "satisfaction_comment": free_texts([rating.get("comment") for rating in rated]),
+        "satisfaction_reason": free_texts([rating.get("reason") for rating in rated]),
+    }
 
 
-# --- the same mappings column by column (connectors/json_flatten.py): must agree with the functions above ---
+def _user_columns(users: list[dict]) -> dict[str, pa.Array]:
+    cache: dict = {}
 
-def _ticket_query() -> str:
-    q = Query()
-    q.column("id", "id", "$.id")
-    q.require('"id" is not null')  # a missing id: Python writes the reject
-    q.column("url", "text", "$.url")
-    q.column("external_id", "id", "$.external_id")
-    q.column("via_channel", "text", "$.via.channel")
-    q.column("via_source_rel", "text", "$.via.source.rel")
-    q.column("via_from_address", "text", "$.via.source.from.address")
-    phone, formatted = "$.via.source.from.phone", "$.via.source.from.formatted_phone"
-    q.custom(
-        "via_from_phone",
-        f"coalesce({text_value(q.t(phone), q.s(phone))}, {text_value(q.t(formatted), q.s(formatted))})",
-        f"{text_ok(q.t(phone), q.s(phone))} and {text_ok(q.t(formatted), q.s(formatted))}",
-    )
-    q.column("via_from_name", "text", "$.via.source.from.name")
-    q.column("via_from_username", "text", "$.via.source.from.username")
-    q.column("via_to_address", "text", "$.via.source.to.address")
-    q.column("created_at", "moment", "$.created_at")
-    q.require('"created_at" is not null')  # missing or unreadable: Python writes the reject
-    q.column("updated_at", "moment", "$.updated_at")
-    q.column("generated_timestamp", "moment", "$.generated_timestamp")
-    q.column("type", "text", "$.type")
-    q.column("subject", "free", "$.subject")
-    q.column("description", "free", "$.description")
-    for name in ("status", "priority", "recipient"):
-        q.column(name, "text", f"$.{name}")
-    for name in ("requester_id", "submitter_id", "assignee_id", "organization_id", "group_id", "brand_id", "ticket_form_id"):
-        q.column(name, "id", f"$.{name}")
-    q.column("tags", "tags", "$.tags")
-    # custom_fields, else (when the key is absent) fields
-    custom, fields = "$.custom_fields", "$.fields"
-    q.custom(
-        "custom_fields",
-        f"case when {q.t(custom)} is null then {json_value(q.t(fields), q.s(fields))} else {json_value(q.t(custom), q.s(custom))} end",
-        f"case when {q.t(custom)} is null then {json_ok(q.t(fields), q.s(fields))} else {json_ok(q.t(custom), q.s(custom))} end",
-    )
-    rating = "$.satisfaction_rating"
-    rated = f"{q.t(rating)} = 'OBJECT'"
-    score, comment, reason = (f"$.satisfaction_rating.{key}" for key in ("score", "comment", "reason"))
-    q.custom(
-        "satisfaction_score",
-        f"case when {rated} then {text_value(q.t(score), q.s(score))}"
-        f" when {q.t(rating)} = 'VARCHAR' then {text_value(q.t(rating), q.s(rating))} end",
-        f"(not {rated} or ({text_ok(q.t(score), q.s(score))} and {free_ok(q.t(comment), q.s(comment))}"
-        f" and {free_ok(q.t(reason), q.s(reason))}))",
-    )
-    q.custom("satisfaction_comment", f"case when {rated} then {free_value(q.t(comment), q.s(comment))} end", "true")
-    q.custom("satisfaction_reason", f"case when {rated} then {free_value(q.t(reason), q.s(reason))} end", "true")
-    return q.sql()
+    def value(name: str) -> list:
+        return at(users, (name,), cache)
+
+    return {
+        "id": ids(value("id")),
+        **{name: texts(value(name)) for name in ("name", "email", "phone")},
+        "shared_phone_number": flags(value("shared_phone_number")),
+        **{name: texts(value(name)) for name in ("external_id", "role", "time_zone", "iana_time_zone", "locale")},
+        "organization_id": ids(value("organization_id")),
+        "verified": flags(value("verified")),
+        "active": flags(value("active")),
+        "tags": tag_lists(value("tags")),
+        "user_fields": json_texts(value("user_fields")),
+        "created_at": moments(value("created_at")),
+        "updated_at": moments(value("updated_at")),
+    }
 
 
-def _user_query() -> str:
-    q = Query()
-    q.column("id", "id", "$.id")
-    q.require('"id" is not null')
-    for name in ("name", "email", "phone"):
-        q.column(name, "text", f"$.{name}")
-    q.column("shared_phone_number", "bool", "$.shared_phone_number")
-    for name in ("external_id", "role", "time_zone", "iana_time_zone", "locale"):
-        q.column(name, "text", f"$.{name}")
-    q.column("organization_id", "id", "$.organization_id")
-    q.column("verified", "bool", "$.verified")
-    q.column("active", "bool", "$.active")
-    q.column("tags", "tags", "$.tags")
-    q.column("user_fields", "json", "$.user_fields")
-    q.column("created_at", "moment", "$.created_at")
-    q.column("updated_at", "moment", "$.updated_at")
-    return q.sql()
+def _metric_set_columns(metric_sets: list[dict]) -> dict[str, pa.Array]:
+    cache: dict = {}
 
+    def value(name: str) -> list:
+        return at(metric_sets, (name,), cache)
 
-def _metric_set_query() -> str:
-    q = Query()
-    q.column("id", "id", "$.id")
-    q.column("ticket_id", "id", "$.ticket_id")
-    q.require('"ticket_id" is not null')
-    for name in ("reopens", "replies", "assignee_stations", "group_stations"):
-        q.column(name, "whole", f"$.{name}")
-    for name in DURATIONS:
-        duration, calendar, business = f"$.{name}", f"$.{name}.calendar", f"$.{name}.business"
-        nested = f"{q.t(duration)} = 'OBJECT'"  # {calendar, business}; else a bare number of calendar minutes
-        q.custom(
-            f"{name}_calendar",
-            f"case when {nested} then {whole_value(q.t(calendar), q.s(calendar))} else {whole_value(q.t(duration), q.s(duration))} end",
-            f"case when {nested} then {whole_ok(q.t(calendar), q.s(calendar), '{v}')} else {whole_ok(q.t(duration), q.s(duration), '{v}')} end",
-        )
-        q.custom(
-            f"{name}_business",
-            f"case when {nested} then {whole_value(q.t(business), q.s(business))} end",
-            f"(not {nested} or {whole_ok(q.t(business), q.s(business), '{v}')})",
-        )
+    columns = {
+        "id": ids(value("id")),
+        "ticket_id": ids(value("ticket_id")),
+        **{name: whole_numbers(value(name)) for name in ("reopens", "replies", "assignee_stations", "group_stations")},
+    }
+    for name in DURATIONS:  # {calendar, business}, or a bare number of calendar minutes
+        durations = value(name)
+        columns[f"{name}_calendar"] = whole_numbers([d.get("calendar") if type(d) is dict else d for d in durations])
+        columns[f"{name}_business"] = whole_numbers([d.get("business") if type(d) is dict else None for d in durations])
     for name in ("solved_at", "assigned_at", "initially_assigned_at", "latest_comment_added_at", "created_at", "updated_at"):
-        q.column(name, "moment", f"$.{name}")
-    return q.sql()
+        columns[name] = moments(value(name))
+    return columns
 
 
-_QUERIES = {TICKETS: _ticket_query(), USERS: _user_query(), METRIC_SETS: _metric_set_query()}
-_SCHEMAS = {TICKETS: arrow_schema(ZendeskTicket), USERS: arrow_schema(ZendeskUser), METRIC_SETS: arrow_schema(ZendeskMetricSet)}
-
+_COLUMNS = {TICKETS: _ticket_columns, USERS: _user_columns, METRIC_SETS: _metric_set_columns}
+# Columns a record cannot do without: a row missing one goes through _record, which rejects it with its reason.
+_REQUIRED = {TICKETS: ("id", "created_at"), USERS: ("id",), METRIC_SETS: ("ticket_id",)}
+_SCHEMAS = {
+    entity: arrow_schema(model).append(pa.field("_source_row", pa.int64()))
+    for entity, model in ((TICKETS, ZendeskTicket), (USERS, ZendeskUser), (METRIC_SETS, ZendeskMetricSet))
+}
 
 CONNECTOR = Connector(
     name="zendesk",
