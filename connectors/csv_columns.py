@@ -145,13 +145,17 @@ def flags(texts: pa.Array, true_words: tuple[str, ...], false_words: tuple[str, 
 
 def shopify_times(texts: pa.Array, slow: Callable[[str], object]) -> pa.Array:
     """``2024-11-02 14:05:29 -0500`` as naive UTC. A value is converted here only when it has
-    exactly that form and its date and time read back identically (so ``02-30`` or ``24:00``
-    never slip through); every other value goes to ``slow``."""
+    exactly that form and a real date and time (no ``02-30``, ``24:00`` or leap second, which
+    ``datetime.fromisoformat`` refuses too); every other value goes to ``slow``."""
     shaped = pc.match_substring_regex(texts, _SHOPIFY_TIME)
     local_text = pc.utf8_slice_codeunits(_only(texts, shaped), 0, 19)
-    local = pc.strptime(local_text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-    read_back = pc.utf8_slice_codeunits(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), 0, 19)  # %S adds .000000
-    plain = pc.equal(read_back, local_text).fill_null(False)
+    try:
+        local = pc.cast(local_text, TIMESTAMP)  # Arrow's ISO 8601 parser: refuses impossible dates and times
+        plain = shaped.fill_null(False)
+    except pa.ArrowInvalid:  # some value is not a real date or time: find which, by reading each back
+        local = pc.strptime(local_text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        read_back = pc.utf8_slice_codeunits(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), 0, 19)  # %S adds .000000
+        plain = pc.equal(read_back, local_text).fill_null(False)
     offset_text = pc.if_else(plain, texts, pa.scalar("0000-00-00 00:00:00 +0000"))
     hours = pc.cast(pc.utf8_slice_codeunits(offset_text, 21, 23), pa.int64())
     minutes = pc.cast(pc.utf8_slice_codeunits(offset_text, 23, 25), pa.int64())
