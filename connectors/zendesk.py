@@ -13,7 +13,7 @@ export writes one ticket per line).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -189,29 +189,32 @@ def _chunks(found: Iterator[Found | Reject], size: int) -> Iterator[Chunk]:
 
 
 def _flatten(entity: str, items: list, rows: list[int]) -> tuple[pa.Table, list[Reject]]:
-    """One entity's records as a table, column by column (``_COLUMNS``). Rows that are rejects
-    (no id, no readable event time) and anything that is not an object go through ``_record``."""
-    objects = [i for i, item in enumerate(items) if type(item) is dict]
-    others = [i for i, item in enumerate(items) if type(item) is not dict] if len(objects) < len(items) else []
-    kept = [items[i] for i in objects] if others else items
-    columns = _COLUMNS[entity](kept)
-    columns["raw_json"] = dumps(kept)
-    columns["_source_row"] = pa.array([rows[i] for i in objects] if others else rows, pa.int64())
-    table = pa.table(columns)
-    required = [name for name in _REQUIRED[entity] if table[name].null_count]
+    """One entity's records as a table, column by column. Anything that is not an object, and
+    rows lacking a required column (no id, no readable event time), go through ``_record``,
+    which rejects them with their reason before any other field is read, as it always did."""
+    positions = [i for i, item in enumerate(items) if type(item) is dict]
+    objects = [items[i] for i in positions]
+    required = {name: column(objects) for name, column in _REQUIRED[entity].items()}
+    complete = None
+    for values in required.values():
+        valid = pc.is_valid(values)
+        complete = valid if complete is None else pc.and_(complete, valid)
+    slow = [i for i, item in enumerate(items) if type(item) is not dict]
+    if complete is not None and not pc.all(complete).as_py():
+        slow += [positions[i] for i in pc.indices_nonzero(pc.invert(complete)).to_pylist()]
+        required = {name: values.filter(complete) for name, values in required.items()}
+        positions = [position for position, keep in zip(positions, complete.to_pylist()) if keep]
+        objects = [items[i] for i in positions]
+    columns = {**required, **_COLUMNS[entity](objects), "raw_json": dumps(objects)}
+    columns["_source_row"] = pa.array([rows[i] for i in positions], pa.int64())
     fallback, rejects = [], []
-    if required or others:
-        complete = pc.and_(*[pc.is_valid(table[name]) for name in _REQUIRED[entity]]) if len(_REQUIRED[entity]) > 1 \
-            else pc.is_valid(table[_REQUIRED[entity][0]])
-        incomplete = pc.indices_nonzero(pc.invert(complete)).to_pylist()
-        for position in sorted([objects[i] for i in incomplete] + others):
-            result = _record(entity, items[position], rows[position])
-            if isinstance(result, Reject):
-                rejects.append(result)
-            else:
-                fallback.append(result[1])
-        table = table.filter(complete)
-    return _in_schema(entity, table, fallback), rejects
+    for position in sorted(slow):
+        result = _record(entity, items[position], rows[position])
+        if isinstance(result, Reject):
+            rejects.append(result)
+        else:
+            fallback.append(result[1])
+    return _in_schema(entity, pa.table(columns), fallback), rejects
 
 
 def _in_schema(entity: str, table: pa.Table, fallback: list[dict]) -> pa.Table:
@@ -368,7 +371,6 @@ def _ticket_columns(tickets: list[dict]) -> dict[str, pa.Array]:
     ratings = value("satisfaction_rating")
     rated = [rating if type(rating) is dict else {"score": rating} if type(rating) is str else {} for rating in ratings]
     return {
-        "id": ids(value("id")),
         "url": texts(value("url")),
         "external_id": ids(value("external_id")),
         "via_channel": texts(value("via", "channel")),
@@ -378,7 +380,6 @@ def _ticket_columns(tickets: list[dict]) -> dict[str, pa.Array]:
         "via_from_name": texts(value("via", "source", "from", "name")),
         "via_from_username": texts(value("via", "source", "from", "username")),
         "via_to_address": texts(value("via", "source", "to", "address")),
-        "created_at": moments(value("created_at")),  # None where missing or unreadable: those rows are rejects
         "updated_at": moments(value("updated_at")),
         "generated_timestamp": moments(value("generated_timestamp")),
         "type": texts(value("type")),
@@ -404,7 +405,6 @@ def _user_columns(users: list[dict]) -> dict[str, pa.Array]:
         return at(users, (name,), cache)
 
     return {
-        "id": ids(value("id")),
         **{name: texts(value(name)) for name in ("name", "email", "phone")},
         "shared_phone_number": flags(value("shared_phone_number")),
         **{name: texts(value(name)) for name in ("external_id", "role", "time_zone", "iana_time_zone", "locale")},
@@ -426,7 +426,6 @@ def _metric_set_columns(metric_sets: list[dict]) -> dict[str, pa.Array]:
 
     columns = {
         "id": ids(value("id")),
-        "ticket_id": ids(value("ticket_id")),
         **{name: whole_numbers(value(name)) for name in ("reopens", "replies", "assignee_stations", "group_stations")},
     }
     for name in DURATIONS:  # {calendar, business}, or a bare number of calendar minutes
@@ -439,8 +438,18 @@ def _metric_set_columns(metric_sets: list[dict]) -> dict[str, pa.Array]:
 
 
 _COLUMNS = {TICKETS: _ticket_columns, USERS: _user_columns, METRIC_SETS: _metric_set_columns}
-# Columns a record cannot do without: a row missing one goes through _record, which rejects it with its reason.
-_REQUIRED = {TICKETS: ("id", "created_at"), USERS: ("id",), METRIC_SETS: ("ticket_id",)}
+
+
+def _required(name: str, column) -> Callable[[list[dict]], pa.Array]:
+    return lambda objects: column([item.get(name) for item in objects])
+
+
+# Columns a record cannot do without (null: missing or unreadable): such a row goes through _record, which rejects it.
+_REQUIRED = {
+    TICKETS: {"id": _required("id", ids), "created_at": _required("created_at", moments)},
+    USERS: {"id": _required("id", ids)},
+    METRIC_SETS: {"ticket_id": _required("ticket_id", ids)},
+}
 _SCHEMAS = {
     entity: arrow_schema(model).append(pa.field("_source_row", pa.int64()))
     for entity, model in ((TICKETS, ZendeskTicket), (USERS, ZendeskUser), (METRIC_SETS, ZendeskMetricSet))
