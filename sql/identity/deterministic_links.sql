@@ -4,7 +4,8 @@
 -- tier orders the evidence for clustering, strongest first: 0 the same account (shop
 -- customer id, app account, Zendesk user, Delighted person, social author, external
 -- id), 1 email or national id (dedupe), 2 phone, 3 device (anonymous app use joins the account later logged
--- in on the device), 4 an order number quoted in text or attributes (indirect).
+-- in on the device), 4 an order number quoted in text or attributes, or the post a social
+-- ticket was made from (indirect).
 with usable as (
     select i.node_id, i.id_type, i.id_value, i.quoted, p.trust_rank
     from identity.identifiers i
@@ -37,6 +38,7 @@ select
         when 'phone' then 2
         when 'device' then 3
         when 'order' then 4
+        when 'social_post' then 4
         else 0
     end as tier,
     case r.id_type
@@ -45,6 +47,7 @@ select
         when 'phone' then 0.97
         when 'device' then 0.9
         when 'order' then 0.9
+        when 'social_post' then 0.9
         else 1.0
     end as confidence
 from ranked r

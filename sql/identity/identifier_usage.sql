@@ -104,7 +104,8 @@ conflicts as (
             not (
                 starts_with(a.first_name_key, b.first_name_key)
                 or starts_with(b.first_name_key, a.first_name_key)
-                or levenshtein(a.first_name_key, b.first_name_key)
+                -- a typo: letters dropped, added, changed or swapped (saimr / samir)
+                or damerau_levenshtein(a.first_name_key, b.first_name_key)
                    <= case when least(length(a.first_name_key), length(b.first_name_key)) >= 6 then 2 else 1 end
             )
             and (
@@ -127,8 +128,8 @@ select
         when b.reason is not null then 'blocked'
         when g.id_type = 'device' and g.n_app_accounts >= 2 then 'shared'
         when c.id_value is not null then 'shared'
-        when g.id_type = 'order' and g.n_holders = 0 then 'no_holder'
-        when g.id_type = 'order' and g.n_holders > 1 then 'ambiguous'
+        when g.id_type in ('order', 'social_post') and g.n_holders = 0 then 'no_holder'
+        when g.id_type in ('order', 'social_post') and g.n_holders > 1 then 'ambiguous'
         when g.n_records < 2 then 'single'
         else 'linking'
     end as status,

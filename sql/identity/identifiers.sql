@@ -3,10 +3,44 @@
 -- shop_customer_id (the shop's customer id, also when another system quotes it as
 -- 8123…, CUST-8123…, cust_8123… or gid://shopify/Customer/8123…), app_account,
 -- device, zendesk_user, delighted_person, twitter_user, facebook_user, external_id,
--- and order (the order number: held by the order, quoted by a tweet, a comment, a
--- ticket subject, a call's attributes or a survey; quoted = true).
+-- order (the order number: held by the order, quoted by a tweet, a comment, a ticket's
+-- subject, first message or order field, a call's attributes or a survey; quoted = true)
+-- and social_post (a tweet or comment: held by the post, quoted by the ticket Zendesk
+-- made from it).
 -- Whether a value may link records is decided in identity.identifier_usage.
-with raw_identifiers as (
+with social_posts as (
+    select 'twitter' as network, 'twitter:' || tweet_id as post_key, author_id, author_username as username,
+           author_name, text, created_at
+    from staging.stg_twitter__tweets where author_id is not null
+    union all
+    select 'facebook', 'facebook:' || comment_id, author_id, null, author_name, message, created_at
+    from staging.stg_facebook__comments where author_id is not null
+),
+
+social_candidates as (
+    select
+        'zendesk:tickets:' || t.ticket_id as node_id,
+        p.post_key,
+        p.author_id,
+        row_number() over (partition by t.ticket_id order by p.created_at desc, p.post_key) as nearest
+    from staging.stg_zendesk__tickets t
+    inner join social_posts p
+        on p.network = t.via_channel
+        and trim(p.text) = trim(t.description)
+        and (lower(p.username) = lower(ltrim(t.via_from_username, '@')) or p.author_name = t.via_from_name)
+        and p.created_at between t.created_at - interval 2 day and t.created_at + interval 10 minute
+    where t.via_channel in ('twitter', 'facebook')
+),
+
+social_tickets as (
+    -- one author only: two people posting the same words under one name is no evidence
+    select node_id, post_key
+    from social_candidates
+    where nearest = 1
+        and node_id in (select node_id from social_candidates group by node_id having count(distinct author_id) = 1)
+),
+
+raw_identifiers as (
     -- shop customers
     select 'shopify:customers:' || customer_id as node_id, 'shop_customer_id' as id_type, customer_id as id_raw, false as quoted
     from staging.stg_shopify__customers
@@ -56,9 +90,24 @@ with raw_identifiers as (
     union all
     select 'zendesk:tickets:' || ticket_id, 'phone', via_from_phone, false from staging.stg_zendesk__tickets
     union all
-    -- an order number quoted in text: "order #2041", "Order 2041", "order no. 2041", "#2041"
+    -- an order number quoted in text: "order #2041", "Order 2041", "order no. 2041", "#2041",
+    -- in the subject or the first message
     select 'zendesk:tickets:' || ticket_id, 'order', unnest(regexp_extract_all(subject, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_zendesk__tickets
+    union all
+    select 'zendesk:tickets:' || ticket_id, 'order', unnest(regexp_extract_all(description, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
+    from staging.stg_zendesk__tickets
+    union all
+    -- an order field on the ticket form (custom field values such as "order_2041", "#2041")
+    select 'zendesk:tickets:' || ticket_id, 'order',
+           unnest(regexp_extract_all(custom_fields, '(?i)"value"\s*:\s*"(?:order|ord)?[ _#:.-]*(?:no\.?\s*)?#?([0-9]{3,12})"', 1)), true
+    from staging.stg_zendesk__tickets
+    where regexp_matches(custom_fields, '(?i)"value"\s*:\s*"(?:order|ord|#)')
+    union all
+    -- a ticket Zendesk made from a tweet or a Facebook comment quotes that post: the post
+    -- on the ticket's network whose author is the ticket's sender (same handle, or the
+    -- same display name) with the ticket's text, posted shortly before the ticket opened
+    select node_id, 'social_post', post_key, true from social_tickets
     -- amazon connect
     union all
     select 'amazon_connect:contacts:' || contact_id, 'phone', phone, false from staging.stg_amazon_connect__contacts
@@ -93,7 +142,11 @@ with raw_identifiers as (
     select 'twitter:tweets:' || tweet_id, 'order', unnest(regexp_extract_all(text, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_twitter__tweets
     union all
+    select 'twitter:tweets:' || tweet_id, 'social_post', 'twitter:' || tweet_id, false from staging.stg_twitter__tweets
+    union all
     select 'facebook:comments:' || comment_id, 'facebook_user', author_id, false from staging.stg_facebook__comments
+    union all
+    select 'facebook:comments:' || comment_id, 'social_post', 'facebook:' || comment_id, false from staging.stg_facebook__comments
     union all
     select 'facebook:comments:' || comment_id, 'order', unnest(regexp_extract_all(message, '(?i)(?:\border|#)\s*(?:no\.?|number|num\.?|nr\.?)?\s*[:#]?\s*([0-9]{3,12})\b', 1)), true
     from staging.stg_facebook__comments

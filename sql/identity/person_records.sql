@@ -19,7 +19,9 @@ with shop_customers as (
         email,
         coalesce(phone, address_phone) as phone,
         company,
-        nullif(trim(concat_ws(' ', address1, address2)), '') as address,
+        -- the street line: orders carry line 1 only, and a flat number in line 2 must not
+        -- make the customer's address look like another one
+        nullif(trim(address1), '') as address,
         zip as postcode,
         city,
         province_code as state,

@@ -42,7 +42,8 @@ STAGING: dict[str, dict[str, str]] = {
     | {"comment_id_is_hash": B, "like_count": I, "reply_count": I, "created_at": T},
     "stg_zendesk__tickets": dict.fromkeys(
         "ticket_id requester_id submitter_id assignee_id organization_id via_channel channel via_from_address via_from_phone "
-        "via_from_name external_id subject description status priority ticket_type tags satisfaction_score satisfaction_comment".split(), "varchar")
+        "via_from_name via_from_username external_id subject description status priority ticket_type tags custom_fields satisfaction_score "
+        "satisfaction_comment".split(), "varchar")
     | {"created_at": T, "updated_at": T, "generated_at": T},
     "stg_zendesk__users": dict.fromkeys("user_id name email email_raw phone phone_raw external_id role time_zone".split(), "varchar")
     | {"created_at": T, "updated_at": T},
