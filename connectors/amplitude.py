@@ -16,13 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 
+from connectors import json_columns as jc
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
-from connectors.decoding import MAX_RECORD_TEXT, JsonRecord, is_zip, iter_json_lines, iter_zip_members, load_json_document, open_bytes, text_stream
-from connectors.event_properties import order_and_revenue
+from connectors.decoding import MAX_RECORD_TEXT, JsonRecord, is_zip, iter_zip_members, load_json_document, open_bytes, text_stream
+from connectors.event_properties import keys_with_roles, order_and_revenue
 from connectors.values import json_text, parse_int, parse_moment, text
 from models.config import CxpConfig
 from models.raw.amplitude import AmplitudeEvent
+from models.schema import arrow_schema
 
 ENTITY = "events"
 MEMBER_SUFFIXES = (".json.gz", ".jsonl.gz", ".gz", ".json", ".jsonl")
@@ -31,35 +34,45 @@ _UTC = dt.timezone.utc
 
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
-    # Records go straight into the chunk's list (base.chunked would take an (entity, record)
-    # pair per event): at millions of events every step per event shows in the load time.
+    """JSON lines in batches of ``chunk_size``, parsed column by column (json_columns); the rows
+    the SQL does not take, and JSON array files, are read by ``_event`` one by one, as before."""
+    parser = jc.JsonColumns()
+    batch = jc.LineBatch()
     records: list[dict] = []
     rejects: list[Reject] = []
-    for item in _items(path):
-        if item.__class__ is dict:
-            records.append(item)
-        else:
-            rejects.append(item)
-        if len(records) + len(rejects) >= config.chunk_size:
-            yield Chunk({ENTITY: records}, rejects)
-            records, rejects = [], []
-    if records or rejects:
-        yield Chunk({ENTITY: records}, rejects)
+    try:
+        for item in _items(path, batch):
+            if item.__class__ is dict:
+                records.append(item)
+            elif item.__class__ is Reject:
+                rejects.append(item)
+            if batch.size + len(records) + len(rejects) >= config.chunk_size:
+                yield _chunk(parser, batch, records, rejects)
+                batch.clear()
+                records, rejects = [], []
+        if batch.size or records or rejects:
+            yield _chunk(parser, batch, records, rejects)
+    finally:
+        parser.close()
 
 
-def _items(path: Path) -> Iterator[dict | Reject]:
-    """Every physical record of the file as a raw record dict or a Reject, numbered across zip members."""
+def _items(path: Path, batch: jc.LineBatch) -> Iterator[dict | Reject | None]:
+    """Every physical record of the file, numbered across zip members: JSON lines go into
+    ``batch`` (yielding None), other records come as a raw record dict or a Reject."""
     if path.name.lower().endswith(".zip") or is_zip(path):
         rows_before = 0
         for member, stream in iter_zip_members(path, MEMBER_SUFFIXES):
-            for item in _member_items(member, stream, rows_before):
+            for item in _member_items(member, stream, rows_before, batch):
                 yield item
-                rows_before = item.source_row if item.__class__ is Reject else item["_source_row"]
+                if item is not None:
+                    rows_before = item.source_row if item.__class__ is Reject else item["_source_row"]
+                else:
+                    rows_before = batch.last_row
     else:
-        yield from _member_items(None, open_bytes(path), 0)
+        yield from _member_items(None, open_bytes(path), 0, batch)
 
 
-def _member_items(member: str | None, stream, rows_before: int) -> Iterator[dict | Reject]:
+def _member_items(member: str | None, stream, rows_before: int, batch: jc.LineBatch) -> Iterator[dict | Reject | None]:
     """The events of one gzipped or plain JSON-lines stream (or one JSON array)."""
     where = f"{member}: " if member else ""
     with stream:
@@ -71,21 +84,121 @@ def _member_items(member: str | None, stream, rows_before: int) -> Iterator[dict
                 raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
             yield Reject(ENTITY, rows_before + 1, f"{where}cannot be decompressed ({exc})", "")
             return
-        records = _array_records(lines) if first == "[" else iter_json_lines(lines)
-        for record in records:
-            row = rows_before + record.row
-            if record.error is not None:
-                yield Reject(ENTITY, row, where + record.error, record.text)
-                continue
-            event = record.value
-            if event.__class__ is not dict:
-                yield Reject(ENTITY, row, f"{where}record {record.row} is not a JSON object", record.text or json_text(event))
-                continue
-            try:
-                item = _event(event, row, member)
-            except ValueError as exc:
-                item = Reject(ENTITY, row, where + str(exc), record.text or json_text(event))
-            yield item
+        if first == "[":
+            for record in _array_records(lines):
+                yield _item(record, rows_before + record.row, member)
+            return
+        member_index = len(batch.members)
+        batch.members.append(member)
+        for block in jc.read_lines(lines):
+            if isinstance(block, JsonRecord):  # the stream broke off
+                yield _item(block, rows_before + block.row, member)
+            else:
+                batch.add(block, member_index, rows_before)
+                yield None
+
+
+def _item(record: JsonRecord, row: int, member: str | None) -> dict | Reject:
+    """One record read by Python: a raw record dict, or a Reject with the reason."""
+    where = f"{member}: " if member else ""
+    if record.error is not None:
+        return Reject(ENTITY, row, where + record.error, record.text)
+    event = record.value
+    if event.__class__ is not dict:
+        return Reject(ENTITY, row, f"{where}record {record.row} is not a JSON object", record.text or json_text(event))
+    try:
+        return _event(event, row, member)
+    except ValueError as exc:
+        return Reject(ENTITY, row, where + str(exc), record.text or json_text(event))
+
+
+_TEXT_FIELDS = (
+    "uuid", "event_type", "user_id", "device_id", "amplitude_id", "adid", "idfa", "idfv",
+    "platform", "os_name", "version_name", "country", "city",
+)
+_TIME = r"""'"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{6})?"'"""
+
+
+def _time_sql(expr: str) -> str:
+    return f"try_strptime(trim({expr}::varchar, '\"'), ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])"
+
+
+def _query() -> str:
+    top = ("$insert_id", "insert_id", *_TEXT_FIELDS, "session_id", "event_time", "server_upload_time", "event_properties", "user_properties")
+    spec = jc.transform_spec({name: None for name in top})
+    # json_extract, not json_transform: struct fields cannot differ only by case (email, Email).
+    email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
+    checks = [(f'j."{name}"', "text") for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
+    checks += [('j."session_id"', "int")] + [(f"emails[{i}]", "text") for i in range(1, len(EMAIL_KEYS) + 1)]
+    texts = ",\n        ".join(f"{jc.text_value(f'j.{name}')} as {name}" for name in _TEXT_FIELDS)
+    email = ", ".join(jc.text_value(f"emails[{i}]") for i in range(1, len(EMAIL_KEYS) + 1))
+    return f"""
+with objects as ({jc.object_lines("batch")}),
+parsed as (
+    select _source_row, member, json_keys(line) as top_keys, json_transform(line, {spec}) as j
+    from objects
+),
+bags as (
+    select *, j.event_properties::varchar as event_properties, j.user_properties::varchar as user_properties,
+        json_keys(j.event_properties) as event_keys, json_keys(j.user_properties) as user_keys,
+        json_extract(j.user_properties, {email_paths}) as emails
+    from parsed
+)
+select _source_row, member,
+        coalesce({jc.text_value('j."$insert_id"')}, {jc.text_value('j."insert_id"')}, {jc.text_value('j."uuid"')}) as insert_id,
+        {texts},
+        {_time_sql('j.event_time')} as event_time,
+        try_cast(j.session_id::varchar as bigint) as session_id,
+        coalesce({email}) as user_properties_email,
+        {_time_sql('j.server_upload_time')} as server_upload_time,
+        event_properties, user_properties, event_keys
+from bags
+where {jc.distinct_keys("top_keys")}
+    and (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is null or {jc.distinct_keys("user_keys")})
+    and {jc.plain_bag("event_properties")} and {jc.plain_bag("user_properties")}
+    and {jc.simple_values(checks)}
+    and regexp_full_match(j.event_time::varchar, {_TIME}) and {_time_sql('j.event_time')} is not null
+    and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time::varchar, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
+    and (j."$insert_id" is not null or j."insert_id" is not null or j."uuid" is not null)
+"""
+
+
+_QUERY = _query()
+_SCHEMA = arrow_schema(AmplitudeEvent)
+
+
+def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, records: list[dict], rejects: list[Reject]) -> Chunk:
+    """The batch's lines (SQL, with Python for the rows it leaves) and the records read by Python, as one table."""
+    fast = None
+    if batch.size:
+        fast, others = parser.split(batch.table(), _QUERY)
+        for record, member, row in others:
+            item = _item(record, row, batch.members[member])
+            (records if item.__class__ is dict else rejects).append(item)
+        fast = _with_member(_with_order_and_revenue(fast), batch.members)
+    table = jc.in_file_order(fast if fast is not None else _SCHEMA.empty_table(), records, _SCHEMA)
+    rejects.sort(key=lambda reject: reject.source_row)
+    return Chunk(rejects=rejects, tables={ENTITY: table} if table.num_rows else {})
+
+
+def _with_order_and_revenue(table: pa.Table) -> pa.Table:
+    """order_ref and revenue, from the event_properties that hold an order or revenue key (Python: event_properties)."""
+    key_lists = table["event_keys"].combine_chunks()
+    rows = jc.rows_with_keys(key_lists, keys_with_roles(jc.unique_keys(key_lists)))
+    order_refs: list = [None] * table.num_rows
+    revenues: list = [None] * table.num_rows
+    if len(rows):
+        bags = table["event_properties"].take(pa.array(rows)).to_pylist()
+        for index, bag in zip(rows.tolist(), bags):
+            order_refs[index], revenues[index] = order_and_revenue(orjson.loads(bag))
+    table = table.drop_columns(["event_keys"])
+    table = table.append_column("order_ref", pa.array(order_refs, pa.string()))
+    return table.append_column("revenue", pa.array(revenues, pa.float64()))
+
+
+def _with_member(table: pa.Table, members: list[str | None]) -> pa.Table:
+    names = pa.array(members, pa.string()).take(table["member"].combine_chunks())
+    return table.drop_columns(["member"]).append_column("export_member", names)
 
 
 def _first_char(lines) -> str:

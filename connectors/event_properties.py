@@ -36,6 +36,19 @@ def _role(key) -> tuple[str, int] | None:
     return role
 
 
+def keys_with_roles(keys) -> list[str]:
+    """The property names among ``keys`` that order_and_revenue reads (an order, revenue, price or
+    quantity): a bag without any of them has neither order nor revenue."""
+    found = []
+    for key in keys:
+        role = _ROLE_CACHE.get(key, _UNSEEN)
+        if role is _UNSEEN:
+            role = _role(key)
+        if role is not None:
+            found.append(key)
+    return found
+
+
 def _number(value) -> float | None:
     if isinstance(value, bool) or value is None:
         return None

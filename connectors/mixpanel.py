@@ -13,12 +13,17 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
+import pyarrow as pa
+
+from connectors import json_columns as jc
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
-from connectors.decoding import iter_json_lines, open_text
-from connectors.event_properties import order_and_revenue
+from connectors.decoding import JsonRecord, open_text
+from connectors.event_properties import keys_with_roles, order_and_revenue
 from connectors.values import json_text, parse_int, parse_moment, text
 from models.config import CxpConfig
 from models.raw.mixpanel import MixpanelEvent
+from models.schema import arrow_schema
 
 ENTITY = "events"
 _EVENT_KEYS = ("event", "event_name")
@@ -26,26 +31,133 @@ _EPOCH = dt.datetime(1970, 1, 1)
 
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    """Lines in batches of ``chunk_size``, parsed column by column (json_columns); the rows
+    the SQL does not take are read by ``_event`` one by one, as before."""
     try:
         lines = open_text(path)
     except (EOFError, OSError, zlib.error) as exc:
         raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
+    parser = jc.JsonColumns()
+    batch = jc.LineBatch()
+    batch.members.append(None)
+    try:
+        with lines:
+            for item in jc.read_lines(lines):
+                if isinstance(item, JsonRecord):  # the stream broke off
+                    yield _chunk(parser, batch, [Reject(ENTITY, item.row, item.error, item.text)])
+                    batch.clear()
+                    continue
+                batch.add(item, 0, 0)
+                if batch.size >= config.chunk_size:
+                    yield _chunk(parser, batch, [])
+                    batch.clear()
+        if batch.size:
+            yield _chunk(parser, batch, [])
+    finally:
+        parser.close()
+
+
+# Text fields: (column, JSON paths in order of preference). ``p.`` = in properties, else top level.
+_TEXT_FIELDS = {
+    "insert_id": ("p.$insert_id", "$insert_id", "insert_id"),
+    "event": ("event", "event_name"),
+    "distinct_id": ("p.distinct_id", "distinct_id"),
+    "device_id": ("p.$device_id",),
+    "user_id": ("p.$user_id",),
+    "email": ("p.$email", "p.email"),
+    "os": ("p.$os",),
+    "os_version": ("p.$os_version",),
+    "app_version": ("p.$app_version_string", "p.$app_version"),
+    "model": ("p.$model",),
+    "city": ("p.$city",),
+    "region": ("p.$region",),
+    "mp_country_code": ("p.mp_country_code",),
+}
+
+
+def _path(name: str) -> str:
+    return f'props."{name[2:]}"' if name.startswith("p.") else f'j."{name}"'
+
+
+def _query() -> str:
+    top = {name for paths in _TEXT_FIELDS.values() for name in paths if not name.startswith("p.")} | {"time"}
+    nested = {name[2:] for paths in _TEXT_FIELDS.values() for name in paths if name.startswith("p.")}
+    nested |= {"time", "mp_processing_time_ms"}
+    top_spec = jc.transform_spec({**{name: None for name in sorted(top)}, "properties": None})
+    props_spec = jc.transform_spec({name: None for name in sorted(nested)})
+    checks = [(_path(name), "text") for paths in _TEXT_FIELDS.values() for name in paths]
+    checks.append(('props."mp_processing_time_ms"', "int"))
+    texts = ",\n        ".join(
+        f"coalesce({', '.join(jc.text_value(_path(name)) for name in paths)}) as {column}" for column, paths in _TEXT_FIELDS.items()
+    )
+    return f"""
+with objects as ({jc.object_lines("batch")}),
+parsed as (
+    select _source_row, json_keys(line) as top_keys, json_transform(line, {top_spec}) as j
+    from objects
+),
+bags as (
+    select _source_row, top_keys, j, j.properties::varchar as bag, json_keys(j.properties) as bag_keys,
+        json_transform(j.properties, {props_spec}) as props
+    from parsed where starts_with(j.properties, '{{')
+),
+fields as (
+    select _source_row, top_keys, bag, bag_keys, props, j,
+        {texts},
+        coalesce(props."time", j."time")::varchar as raw_time
+    from bags
+)
+select _source_row, {", ".join(_TEXT_FIELDS)},
+        case when length(raw_time) <= 11 then make_timestamp(try_cast(raw_time as bigint) * 1000000)
+             else make_timestamp(try_cast(raw_time as bigint) * 1000) end as time,
+        raw_time as time_text,
+        try_cast(props."mp_processing_time_ms" as bigint) as mp_processing_time_ms,
+        bag as properties,
+        bag_keys
+from fields
+where {jc.distinct_keys("top_keys")} and {jc.distinct_keys("bag_keys")} and {jc.plain_bag("bag")}
+    and {jc.simple_values(checks)}
+    and regexp_full_match(raw_time, '[1-9][0-9]{{0,13}}')
+    and insert_id is not null
+"""
+
+
+_QUERY = _query()
+_SCHEMA = arrow_schema(MixpanelEvent)
+
+
+def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, stream_breaks: list[Reject]) -> Chunk:
     records: list[dict] = []
     rejects: list[Reject] = []
-    with lines:
-        for record in iter_json_lines(lines):
+    if batch.size:
+        table, others = parser.split(batch.table(), _QUERY)
+        for record, _member, row in others:
             if record.error is not None:
-                rejects.append(Reject(ENTITY, record.row, record.error, record.text))
-            else:
-                try:
-                    records.append(_event(record.value, record.row))
-                except ValueError as exc:
-                    rejects.append(Reject(ENTITY, record.row, str(exc), record.text))
-            if len(records) + len(rejects) >= config.chunk_size:
-                yield Chunk({ENTITY: records}, rejects)
-                records, rejects = [], []
-    if records or rejects:
-        yield Chunk({ENTITY: records}, rejects)
+                rejects.append(Reject(ENTITY, row, record.error, record.text))
+                continue
+            try:
+                records.append(_event(record.value, row))
+            except ValueError as exc:
+                rejects.append(Reject(ENTITY, row, str(exc), record.text))
+        table = jc.in_file_order(_with_order_and_revenue(table), records, _SCHEMA)
+        if table.num_rows:
+            return Chunk(rejects=rejects + stream_breaks, tables={ENTITY: table})
+    return Chunk(rejects=rejects + stream_breaks)
+
+
+def _with_order_and_revenue(table: pa.Table) -> pa.Table:
+    """order_ref and revenue, from the property bags that hold an order or revenue key (Python: event_properties)."""
+    key_lists = table["bag_keys"].combine_chunks()
+    rows = jc.rows_with_keys(key_lists, keys_with_roles(jc.unique_keys(key_lists)))
+    order_refs: list = [None] * table.num_rows
+    revenues: list = [None] * table.num_rows
+    if len(rows):
+        bags = table["properties"].take(pa.array(rows)).to_pylist()
+        for index, bag in zip(rows.tolist(), bags):
+            order_refs[index], revenues[index] = order_and_revenue(orjson.loads(bag))
+    table = table.drop_columns(["bag_keys"])
+    table = table.append_column("order_ref", pa.array(order_refs, pa.string()))
+    return table.append_column("revenue", pa.array(revenues, pa.float64()))
 
 
 def _event(event, row: int) -> dict:

@@ -1,0 +1,307 @@
+"""Column-wise parsing of JSON-lines exports: DuckDB's JSON functions over blocks of raw lines.
+
+Event exports (Amplitude, Mixpanel) run to millions of lines, and per-line Python (parsing,
+a dict per record, Arrow conversion) costs ten times DuckDB's own scan. Here the lines of a
+stream are cut from its bytes without a Python string per line, handed to an in-memory
+DuckDB connection as an Arrow string column, and every field is extracted by SQL.
+
+The SQL takes only rows it can prove it reads exactly as the per-record Python does: a
+line DuckDB's parser accepts but orjson would not (NaN, trailing commas, numbers beyond a
+double), duplicate keys (orjson keeps the last, DuckDB the first), values whose text
+would differ (floats, objects, text with escapes or edge spaces) and anything else odd go
+back to the connector's Python function with their original text, row and line number,
+so every edge case keeps its exact result and reject reason.
+
+Numbering follows ``decoding.iter_json_lines``: records are the non-blank lines, a line
+ends at ``\\n``, ``\\r\\n`` or ``\\r``, and a stream that breaks off yields one last error record
+after the complete lines that arrived before the break.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+import duckdb
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from connectors.decoding import MAX_RECORD_TEXT, JsonRecord, loads
+
+BLOCK_BYTES = 1 << 20  # one read of the stream; the text stream's buffer is as large
+_STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile, OSError)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_OPEN_BRACE = ord("{")
+
+# --- SQL building blocks --------------------------------------------------------------
+# json_transform(line, {field: "JSON"}) gives each field's value as minified JSON text
+# (NULL when absent or null). Python's text of a value (values.text after strip) equals
+# that JSON text when it is true/false, an integer that fits 64 bits, or a string without
+# escapes and without whitespace at either end; anything else goes to Python.
+_SPACE = r"\s\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"  # str.isspace
+_TEXT = (r'null|true|false|-?[0-9]{1,18}|""|"[^S\\"](?:[^\\"]*[^S\\"])?"').replace("S", _SPACE)
+_INT = r"null|-?[0-9]{1,18}"
+KINDS = {"text": _TEXT, "int": _INT}
+# Lines DuckDB's reader accepts but orjson refuses (NaN/Infinity, trailing commas, numbers
+# beyond a double) and \u00xx escapes (an escaped key could hide a duplicate).
+RISKY_LINE = r"[:\[,]\s*-?(?i:nan|inf)|,\s*[}\]]|\d{300}|[:\[,]\s*-?[\d.]+[eE]\+?\d{3}|\\u00"
+# Bag text DuckDB writes differently from orjson: floats of 1e16 and beyond or with a
+# positive exponent, NaN/Infinity, control characters escaped in upper case.
+RISKY_BAG = r"[:,\[]-?(?:\d{17}|\d+(?:\.\d+)?e\+?\d|NaN|Infinity)|\\u00[01]"
+
+
+def sql_text(value: str) -> str:
+    """``value`` as a SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def transform_spec(fields: dict) -> str:
+    """The json_transform structure that reads every field as JSON text (nested dicts: nested objects)."""
+    def spec(node):
+        return {key: spec(sub) for key, sub in node.items()} if isinstance(node, dict) else "JSON"
+    return sql_text(orjson.dumps(spec(fields)).decode())
+
+
+def simple_values(columns: list[tuple[str, str]]) -> str:
+    """A SQL condition: every (expression, kind) holds a value the SQL reads exactly as Python does."""
+    pattern = r"\x1f".join(f"(?:{KINDS[kind]})" for _, kind in columns)
+    joined = ", ".join(f"coalesce({expr}::varchar, 'null')" for expr, _ in columns)
+    return f"regexp_full_match(concat_ws(chr(31), {joined}), {sql_text(pattern)})"
+
+
+def text_value(expr: str) -> str:
+    """Python's stripped text of a value the simple_values condition accepted (blank -> NULL)."""
+    text = f"{expr}::varchar"
+    return f"(case when starts_with({text}, '\"') then nullif(trim({text}, '\"'), '') else nullif({text}, 'null') end)"
+
+
+def plain_bag(expr: str) -> str:
+    """A SQL condition: ``expr`` (JSON text) is NULL or an object whose DuckDB text is orjson's:
+    no nested object (whose keys could repeat), no number DuckDB writes differently."""
+    return (
+        f"({expr} is null or (starts_with({expr}, '{{') and {expr} not like '_%{{%' "
+        f"and not regexp_matches({expr}, {sql_text(RISKY_BAG)})))"
+    )
+
+
+def distinct_keys(expr: str) -> str:
+    """A SQL condition: the object's keys are unique (orjson keeps the last of duplicates, DuckDB the first)."""
+    return f"(list_unique({expr}) = len({expr}))"
+
+
+def object_lines(table: str) -> str:
+    """The rows of ``table`` whose line is one JSON object by DuckDB's reader (checked before any
+    extraction); lines with leading spaces or anything else unusual are left to Python."""
+    return (
+        f"select * from {table} where starts_with(line, '{{') and json_valid(line) "
+        f"and not regexp_matches(line, {sql_text(RISKY_LINE)})"
+    )
+
+
+# --- lines ---------------------------------------------------------------------------
+
+@dataclass
+class LineBlock:
+    """Non-blank lines of one stream, each with its terminator (JSON and str.strip ignore it)."""
+
+    lines: pa.LargeStringArray
+    rows: np.ndarray  # record numbers within the stream, 1-based, blank lines not counted
+    line_numbers: np.ndarray  # physical line numbers within the stream, for reasons
+
+
+def read_lines(stream: IO[str]) -> Iterator[LineBlock | JsonRecord]:
+    """The lines of a text stream from ``decoding.text_stream`` in blocks, read from its byte
+    buffer; a break in the stream ends it with the error record iter_json_lines yields."""
+    buffer = stream.buffer
+    encoding = codecs.lookup(stream.encoding).name
+    decoder = None if encoding in ("utf-8", "utf-8-sig") else codecs.getincrementaldecoder(encoding)(errors="replace")
+    skip_bom = encoding == "utf-8-sig"
+    pending = b""
+    lines_seen = records_seen = 0
+    while True:
+        try:
+            block = buffer.read1(BLOCK_BYTES)
+        except _STREAM_ERRORS as exc:
+            # Lines ended by a lone \r before the break were complete (a last \r could still be \r\n).
+            end = len(pending) - 1 if pending.endswith(b"\r") else len(pending)
+            head = pending[: pending.rfind(b"\r", 0, end) + 1]
+            if head:
+                found = _block(head, lines_seen, records_seen)
+                lines_seen += _count_lines(head)
+                if found is not None:
+                    records_seen = int(found.rows[-1])
+                    yield found
+            yield JsonRecord(records_seen + 1, "", None, f"compressed stream is truncated or corrupt after line {lines_seen} ({exc})")
+            return
+        at_end = not block
+        if decoder is not None:
+            block = decoder.decode(block, final=at_end).encode("utf-8")
+        data = pending + block
+        if skip_bom:  # utf-8-sig: a BOM at the very start is no text
+            if len(data) < 3 and not at_end:
+                pending = data
+                continue
+            data = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+            skip_bom = False
+        cut = len(data) if at_end else data.rfind(b"\n") + 1
+        complete, pending = data[:cut], data[cut:]
+        if complete:
+            found = _block(complete, lines_seen, records_seen)
+            lines_seen += _count_lines(complete)
+            if found is not None:
+                records_seen = int(found.rows[-1])
+                yield found
+        if at_end:
+            return
+
+
+def _count_lines(data: bytes) -> int:
+    if b"\r" not in data:
+        return data.count(b"\n") + (not data.endswith(b"\n"))
+    return len(_LINE_END.findall(data)) + (not data.endswith((b"\n", b"\r")))
+
+
+def _block(data: bytes, lines_before: int, records_before: int) -> LineBlock | None:
+    """The non-blank lines of ``data`` (whole lines only), numbered after the ones before."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:  # the text stream shows undecodable bytes as U+FFFD
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        # A lone \r ends a line too: rebuild the block with \n endings (rare: old Mac files).
+        pieces = _LINE_END.split(data)
+        if pieces and pieces[-1] == b"":
+            pieces.pop()
+        data = b"".join(piece + b"\n" for piece in pieces)
+    view = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(view == 10) + 1
+    if not data.endswith(b"\n"):
+        ends = np.append(ends, len(data))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1]
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    lines = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
+    keep = view[np.minimum(starts, len(data) - 1)] == _OPEN_BRACE
+    for index in np.flatnonzero(~keep):  # not starting with "{": blank, or a line for Python to judge
+        keep[index] = bool(data[starts[index]:ends[index]].decode("utf-8").strip())
+    line_numbers = np.arange(lines_before + 1, lines_before + 1 + len(ends), dtype=np.int64)
+    if not keep.all():
+        lines = lines.filter(pa.array(keep))
+        line_numbers = line_numbers[keep]
+    if not len(lines):
+        return None
+    rows = np.arange(records_before + 1, records_before + 1 + len(lines), dtype=np.int64)
+    return LineBlock(lines, rows, line_numbers)
+
+
+def json_record(line: str, row: int, line_number: int) -> JsonRecord:
+    """One line as iter_json_lines reads it: the parsed value, or the reason it does not parse."""
+    stripped = line.strip()
+    try:
+        return JsonRecord(row, stripped[:MAX_RECORD_TEXT], loads(stripped))
+    except orjson.JSONDecodeError as exc:
+        position = getattr(exc, "pos", 0) or 0
+        return JsonRecord(row, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {line_number} (column {position + 1}): {exc.msg}")
+
+
+# --- batches -------------------------------------------------------------------------
+
+class LineBatch:
+    """Lines of one or more streams (zip members), parsed together by one SQL query.
+
+    Columns: ``line``, ``_source_row`` (record number in the file), ``member_row`` (in its
+    stream), ``line_number`` (physical, in its stream), ``member`` (index into ``members``).
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[pa.RecordBatch] = []
+        self.members: list[str | None] = []
+        self.size = 0
+        self.last_row = 0  # the file's record number of the last line added
+
+    def add(self, block: LineBlock, member: int, rows_before: int) -> None:
+        rows = pa.array(block.rows + rows_before)
+        self._parts.append(pa.record_batch({
+            "line": block.lines,
+            "_source_row": rows,
+            "member_row": pa.array(block.rows),
+            "line_number": pa.array(block.line_numbers),
+            "member": pa.array(np.full(len(block.rows), member, dtype=np.int32)),
+        }))
+        self.size += len(block.rows)
+        self.last_row = int(block.rows[-1]) + rows_before
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(self._parts)
+
+    def clear(self) -> None:
+        """Drop the lines (member names stay: later lines of an open member still refer to them)."""
+        self._parts, self.size = [], 0
+
+
+class JsonColumns:
+    """One in-memory DuckDB connection (per read call) that runs a connector's query over batches."""
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect()
+        # Pushing filters below the projections that compute their inputs would compute
+        # the JSON functions again for every condition that reads them.
+        self.con.execute("set disabled_optimizers = 'filter_pushdown'")
+
+    def split(self, batch: pa.Table, query: str) -> tuple[pa.Table, list[tuple[JsonRecord, int, int]]]:
+        """(the rows ``query`` reads, selected from table ``batch``; the others as
+        (JsonRecord, member index, source row) for the connector's Python)."""
+        self.con.register("batch", batch)
+        try:
+            fast = self.con.sql(query).to_arrow_table()
+        finally:
+            self.con.unregister("batch")
+        if fast.num_rows == batch.num_rows:
+            return fast, []
+        rest = batch.filter(pc.invert(pc.is_in(batch["_source_row"], value_set=fast["_source_row"])))
+        others = [
+            (json_record(line, member_row, line_number), member, row)
+            for line, member_row, line_number, member, row in zip(
+                rest["line"].to_pylist(), rest["member_row"].to_pylist(), rest["line_number"].to_pylist(),
+                rest["member"].to_pylist(), rest["_source_row"].to_pylist(),
+            )
+        ]
+        return fast, others
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def rows_with_keys(key_lists: pa.Array, keys: list[str]) -> np.ndarray:
+    """Indexes of the rows whose key list holds any of ``keys``."""
+    if not keys or not len(key_lists):
+        return np.empty(0, dtype=np.int64)
+    flat = pc.list_flatten(key_lists)
+    parents = pc.list_parent_indices(key_lists)
+    hits = pc.filter(parents, pc.is_in(flat, value_set=pa.array(keys, pa.string())))
+    return np.unique(hits.to_numpy())
+
+
+def unique_keys(key_lists: pa.Array) -> list[str]:
+    return pc.unique(pc.list_flatten(key_lists)).to_pylist()
+
+
+def in_file_order(fast: pa.Table, records: list[dict], schema: pa.Schema) -> pa.Table:
+    """The SQL's rows and the ones Python read as one table in the raw model's schema (plus
+    ``_source_row``), in file order."""
+    schema = schema.append(pa.field("_source_row", pa.int64()))
+    parts = [pa.Table.from_arrays([fast[f.name].cast(f.type) for f in schema], schema=schema)] if fast.num_rows else []
+    if records:
+        parts.append(pa.Table.from_pylist(records, schema=schema))
+    if not parts:
+        return schema.empty_table()
+    table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    return table.sort_by("_source_row") if records and fast.num_rows else table
