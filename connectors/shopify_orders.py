@@ -331,7 +331,7 @@ def _records(layout: CsvLayout, rows, zone: str) -> Iterator[tuple[str, dict] | 
                     parse_timestamp(created_text, zone)
                 except ValueError as exc:
                     problem = f"Created at {exc}"
-        order = _Order(name, order_id, number, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
+        order = _Order(name, order_id, row.row, line_reject=problem and f"line item of order {name}, whose first row was rejected ({problem})")
         if problem:
             yield Reject(ENTITY, row.row, problem, row.text)
             continue
