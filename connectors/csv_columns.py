@@ -11,8 +11,10 @@ keep exactly the result, ``None`` included, they get one row at a time.
 """
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
+from zoneinfo import ZoneInfo
 
 import numpy
 import orjson
@@ -34,6 +36,10 @@ TIMESTAMP = pa.timestamp("us")
 # (more would need rounding). Whole numbers: up to 18 digits (no int64 overflow).
 _PLAIN_AMOUNT = r"^-?[0-9]{1,15}(?:\.[0-9]{1,2})?$"
 _PLAIN_INTEGER = r"^-?[0-9]{1,18}$"
+_PLAIN_FLOAT = r"^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$"  # Arrow and Python both round these correctly
+_LOCAL_TIME = r"^[1-8][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+# Characters orjson writes as \u00XX (the other JSON escapes are done below by replacement).
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 # Shopify's ``2024-11-02 14:05:29 -0500`` with a four-digit year far from datetime's limits.
 _SHOPIFY_TIME = r"^[1-8][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$"
 
@@ -165,21 +171,95 @@ def shopify_times(texts: pa.Array, slow: Callable[[str], object]) -> pa.Array:
     return with_fallback(texts, plain, pc.if_else(plain, utc, pa.scalar(None, TIMESTAMP)), slow, TIMESTAMP)
 
 
+def floats(texts: pa.Array, slow: Callable[[str], object]) -> pa.Array:
+    plain = pc.match_substring_regex(texts, _PLAIN_FLOAT)
+    return with_fallback(texts, plain, pc.cast(_only(texts, plain), pa.float64()), slow, pa.float64())
+
+
+def _real_times(local_text: pa.Array, shaped: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``YYYY-MM-DD HH:MM:SS`` texts as timestamps, and which of them are real dates and times."""
+    try:
+        return pc.cast(local_text, TIMESTAMP), shaped.fill_null(False)  # Arrow's ISO 8601 parser refuses 02-30, 24:00, :60
+    except pa.ArrowInvalid:  # some value is not a real date or time: find which, by reading each back
+        local = pc.strptime(local_text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+        read_back = pc.utf8_slice_codeunits(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), 0, 19)  # %S adds .000000
+        return local, pc.equal(read_back, local_text).fill_null(False)
+
+
+def local_times(texts: pa.Array, zone: dt.tzinfo, slow: Callable[[str], object]) -> pa.Array:
+    """Wall-clock ``2024-08-15 05:30:02`` in ``zone`` as naive UTC, as ``parse_timestamp(text, zone)``
+    reads it (an ambiguous time is the earlier instant, as Python's fold=0). A time that does
+    not exist in the zone (skipped by a DST change) sends the column to ``slow``."""
+    shaped = pc.match_substring_regex(texts, _LOCAL_TIME)
+    local, plain = _real_times(_only(texts, shaped), shaped)
+    local = pc.if_else(plain, local, pa.scalar(None, TIMESTAMP))
+    if zone is dt.timezone.utc or (isinstance(zone, dt.timezone) and zone.utcoffset(None) == dt.timedelta(0)):
+        utc = local
+    elif isinstance(zone, dt.timezone):
+        offset = zone.utcoffset(None)
+        utc = pc.subtract(local.cast(pa.int64()), (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds).cast(TIMESTAMP)
+    elif isinstance(zone, ZoneInfo):
+        try:
+            zoned = pc.assume_timezone(local, timezone=zone.key, ambiguous="earliest", nonexistent="raise")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError, ValueError):
+            plain = pa.array([False] * len(texts))
+            zoned = local
+        utc = zoned.cast(pa.int64()).cast(TIMESTAMP)
+    else:
+        plain, utc = pa.array([False] * len(texts)), local
+    return with_fallback(texts, plain, pc.if_else(plain, utc, pa.scalar(None, TIMESTAMP)), slow, TIMESTAMP)
+
+
+def joined_text(columns: list[pa.Array], separator: str) -> pa.Array:
+    """Per row, the non-NULL values of ``columns`` joined by ``separator``; NULL when there are none."""
+    if not columns:
+        return pa.nulls(0, STRING)
+    joined = _join_present(columns, separator)
+    return pc.if_else(pc.equal(pc.binary_length(joined), 0), pa.scalar(None, STRING), joined)
+
+
+def _join_present(columns: list[pa.Array], separator: str) -> pa.Array:
+    """Per row, the non-NULL values joined by ``separator`` ("" when none).
+
+    Each value is prefixed with the separator and the first separator cut off again:
+    binary_join_element_wise's own null_handling="skip" drops trailing all-NULL rows (pyarrow 26).
+    """
+    prefixed = [pc.binary_join_element_wise(separator, column, "").fill_null("") for column in columns]
+    joined = prefixed[0] if len(prefixed) == 1 else pc.binary_join_element_wise(*prefixed, "")
+    return pc.utf8_slice_codeunits(joined, len(separator))
+
+
+def json_objects(names: list[str], raws: list[pa.Array], count: int) -> pa.Array:
+    """Per row, ``orjson.dumps({name: value for name, value in zip(names, values) if value.strip()})``
+    as text, NULL for an empty object. ``raws`` are the untrimmed cells of each name's column."""
+    if not raws:
+        return pa.nulls(count, STRING)
+    pieces, odd = [], None
+    for name, raw in zip(names, raws):
+        present = pc.is_valid(nonblank(raw))
+        value = pc.if_else(present, raw, pa.scalar(None, STRING))
+        control = pc.match_substring_regex(value, _CONTROL).fill_null(False)
+        odd = control if odd is None else pc.or_(odd, control)
+        for plain, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+            value = pc.replace_substring(value, plain, escaped)
+        pieces.append(pc.binary_join_element_wise(orjson.dumps(name).decode() + ':"', value, '"', ""))
+    if len(set(names)) < len(names):  # a name twice: the later value wins, as in a dict (rare: done in Python)
+        odd = pa.array([True] * count)
+    body = _join_present(pieces, ",")
+    objects = pc.if_else(pc.equal(pc.binary_length(body), 0), pa.scalar(None, STRING), pc.binary_join_element_wise("{", body, "}", ""))
+    if pc.any(odd).as_py():
+        rows = [list(values) for values in zip(*(raw.filter(odd).to_pylist() for raw in raws))]
+        slow = []
+        for values in rows:
+            found = {name: value for name, value in zip(names, values) if value.strip()}
+            slow.append(orjson.dumps(found).decode() if found else None)
+        objects = pc.replace_with_mask(objects, odd, pa.array(slow, STRING))
+    return objects
+
+
 def extras(layout: CsvLayout, cells: CellColumns, rows: pa.Array | None = None) -> pa.Array:
     """``CsvLayout.extras`` of each row (or of the rows at the indexes ``rows``), as a string array:
     the non-blank cells of the columns no field claims, as a JSON object by header name."""
     count = cells.num_rows if rows is None else len(rows)
-    if not layout.unknown:
-        return pa.nulls(count, STRING)
-    header = layout.header
-    names, columns = [], []
-    for index in layout.unknown:
-        raw = cells.raw(index, rows)
-        if pc.any(pc.is_valid(nonblank(raw))).as_py():  # a column blank on every row adds nothing
-            names.append(header[index])
-            columns.append(raw.to_pylist())
-    found = []
-    for values in zip(*columns) if columns else itertools.repeat((), count):
-        present = {name: value for name, value in zip(names, values) if value.strip()}
-        found.append(orjson.dumps(present).decode() if present else None)
-    return pa.array(found, STRING)
+    names = [layout.header[index] for index in layout.unknown]
+    return json_objects(names, [cells.raw(index, rows) for index in layout.unknown], count)

@@ -220,6 +220,11 @@ class CsvBatch:
     def __len__(self) -> int:
         return len(self.numbers)
 
+    def skip(self, count: int) -> CsvBatch:
+        """The batch without its first ``count`` rows (header rows found among the data, as in Qualtrics exports)."""
+        errors = {index - count: reason for index, reason in self.errors.items() if index >= count}
+        return CsvBatch(self.numbers[count:], self.texts[count:], self.cells.slice(count), errors)
+
 
 _LINE_ENDS = ("\n", "\r\n", "\r", "")
 
