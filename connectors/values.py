@@ -123,7 +123,11 @@ def whole_number(value) -> int | None:
     if isinstance(value, (bool, dict, list)):
         raise ValueError(f"{value!r} is not a number")
     number = parse_float(value)
-    return None if number is None else round(number)
+    if number is None:
+        return None
+    if not -(2**63) <= number < 2**63:  # beyond BIGINT: a broken value, not a count to fail the file on
+        raise ValueError(f"{value!r} is out of range for a count")
+    return round(number)
 
 
 def or_none(parse, value):
