@@ -260,8 +260,8 @@ def resolve_forest(n, a, b, confidence, trust, id_rank, held, limits: Limits, na
 
     tree = np.flatnonzero(accepted)
     ta, tb = ea[tree], eb[tree]
-    final = _merge_labels(np.arange(n), ta, tb) if conflicted.any() else label
-    anchor = _anchors_by_label(final, np.asarray(trust), id_rank)
+    final = merge_labels(np.arange(n), ta, tb) if conflicted.any() else label
+    anchor = anchors_by_label(final, np.asarray(trust), id_rank)
     parent, via, chain = _root_forest(n, ta, tb, confidence[edges[tree]], anchor == np.arange(n))
     reached = via >= 0
     link = np.full(n, -1, dtype=np.int64)
@@ -281,7 +281,7 @@ def _id_ranks(node_ids: list) -> np.ndarray:
     return rank
 
 
-def _merge_labels(label: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def merge_labels(label: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Labels after joining, for every i, the components labelled ``label[x[i]]`` and
     ``label[y[i]]``: min-label propagation with pointer jumping. A component's label is its
     smallest member position."""
@@ -324,7 +324,7 @@ def _spanning_forest(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, 
         np.minimum.at(best, lb, live)
         chosen = np.unique(best[best < len(a)])
         in_forest[chosen] = True
-        label = _merge_labels(label, a[chosen], b[chosen])
+        label = merge_labels(label, a[chosen], b[chosen])
     return in_forest, label
 
 
@@ -380,7 +380,7 @@ def _kruskal_with_limits(n, ea, eb, rules, node_in_scope, held, limits: Limits, 
     return np.array(kept, dtype=np.int64), np.array(crossed, dtype=np.int64), refused
 
 
-def _anchors_by_label(label: np.ndarray, trust: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
+def anchors_by_label(label: np.ndarray, trust: np.ndarray, id_rank: np.ndarray) -> np.ndarray:
     """Per node, the position of its component's anchor: the most trusted record, then the
     smallest id."""
     n = len(label)
@@ -417,39 +417,6 @@ def _root_forest(n: int, ta: np.ndarray, tb: np.ndarray, confidence: np.ndarray,
             visited[child] = True
         pending = pending[~(va | vb)]
     return parent, via, chain
-
-
-def components(nodes: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Plain connected components (no limits), vectorised: node_id, cluster (the
-    component's anchor: most trusted record, then smallest id).
-
-    Min-label propagation with pointer jumping in numpy; the deterministic links are stars,
-    so it settles in a few rounds even for millions of records."""
-    import numpy as np
-
-    node_ids = pd.Index(_strings(nodes["node_id"]))
-    n = len(node_ids)
-    a = node_ids.get_indexer(_strings(links["node_id"])) if len(links) else np.array([], dtype=np.int64)
-    b = node_ids.get_indexer(_strings(links["linked_node_id"])) if len(links) else np.array([], dtype=np.int64)
-    keep = (a >= 0) & (b >= 0)
-    a, b = a[keep], b[keep]
-    label = np.arange(n)
-    while len(a):
-        la, lb = label[a], label[b]
-        if (la == lb).all():
-            break
-        low = np.minimum(la, lb)
-        np.minimum.at(label, la, low)
-        np.minimum.at(label, lb, low)
-        while True:  # pointer jumping: every label points at its root
-            jumped = label[label]
-            if (jumped == label).all():
-                break
-            label = jumped
-    trust = nodes["trust_rank"].to_numpy() if "trust_rank" in nodes else np.zeros(n)
-    frame = pd.DataFrame({"node_id": node_ids, "label": label, "trust": trust})
-    anchors = frame.sort_values(["label", "trust", "node_id"]).drop_duplicates("label").set_index("label")["node_id"]
-    return pd.DataFrame({"node_id": node_ids, "cluster": anchors.reindex(label).to_numpy()})
 
 
 def _strings(series: pd.Series) -> list:

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ MAX_RULES = 20
 # so the priors (m and u) decide.
 SMALL_INPUT = 300
 DIGITS = "__digits"  # helper column: the numbers in an address, compared by the address levels
+WANTED = "__wanted"  # helper columns (prefix): 1 where a profile may take a link (see predict_pairs)
 M_FLOOR = 0.002
 
 
@@ -100,13 +102,24 @@ def email_key(series: pd.Series) -> pd.Series:
 def phone_key(series: pd.Series) -> pd.Series:
     """Digits of a phone, without a country prefix (the last 10), for comparison only.
 
-    Excel's scientific notation (5.12555E+09) has lost digits: never a phone.
+    Excel's scientific notation (5.12555E+09) has lost digits: never a phone. Nor is a
+    number of one or two repeated digits (0000000, 1212121 has three runs and passes).
     """
     raw = series.astype("string").str.strip()
     mangled = raw.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+").fillna(False)
     digits = raw.str.replace(r"\D", "", regex=True).str[-10:]
-    ok = (digits.str.len() >= 7) & (digits.str.replace(r"(\d)\1*", r"\1", regex=True).str.len() > 2)
-    return digits.where(ok.fillna(False) & ~mangled)
+    ok = (digits.str.len() >= 7).fillna(False) & ~mangled
+    return digits.where(ok & (_digit_runs(digits) > 2))
+
+
+def _digit_runs(digits: pd.Series) -> pd.Series:
+    """Runs of equal neighbouring digits in each string of at most 10 digits (vectorised:
+    a fixed-width character matrix, compared column by column)."""
+    text = digits.fillna("").to_numpy(dtype="U10")
+    codes = text.view(np.uint32).reshape(len(text), 10) if len(text) else np.zeros((0, 10), dtype=np.uint32)
+    present = codes != 0
+    changes = (codes[:, 1:] != codes[:, :-1]) & present[:, 1:]
+    return pd.Series(present[:, 0].astype(int) + changes.sum(axis=1), index=digits.index)
 
 
 def clean_profiles(frame: pd.DataFrame) -> pd.DataFrame:
@@ -152,7 +165,7 @@ def clean_profiles(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def compared_columns(profiles: pd.DataFrame) -> list[str]:
-    return [c for c in profiles.columns if c not in ("unique_id", "source_dataset") and DIGITS not in c]
+    return [c for c in profiles.columns if c not in ("unique_id", "source_dataset") and DIGITS not in c and not c.startswith(WANTED)]
 
 
 # ---------------------------------------------------------------------------- model
@@ -350,7 +363,11 @@ def choose_blocking_rules(
 
 
 def _rule_sql(rule: tuple[str, ...]) -> str:
-    return " and ".join(f'l."{c}" = r."{c}"' for c in rule)
+    """A blocking rule as Splink SQL: each element equal on both sides."""
+    def side(element: str, prefix: str) -> str:
+        base = _base_column(element)
+        return element.replace(f'"{base}"', f'{prefix}."{base}"') if "(" in element else f'{prefix}."{element}"'
+    return " and ".join(f"{side(e, 'l')} = {side(e, 'r')}" for e in rule)
 
 
 def _reset_untrained(linker, priors: dict[tuple[str, int], float], notes: list[str]) -> None:
@@ -393,6 +410,7 @@ def predict_pairs(
     require_corroboration: bool = True,
     require_first_name_agreement: bool = True,
     pairs_per_record: int = 50,
+    wanted: pd.DataFrame | None = None,
 ) -> LinkageResult:
     """Score candidate pairs and keep those at or above ``threshold``.
 
@@ -402,6 +420,9 @@ def predict_pairs(
     ``require_first_name_agreement``: a first or last name that disagrees outright (not
     equal, close, or swapped) needs something personal to agree: a household shares a
     surname, an address and a phone; a married name changes the surname, not the phone.
+    ``wanted`` (bool columns, a row per row of ``frame``): only pairs in which, for every
+    column, at least one of the two profiles is wanted are scored (the model is still
+    trained on every profile): pairs the caller could not use are not worth predicting.
     """
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -409,6 +430,13 @@ def predict_pairs(
     notes: list[str] = []
     empty = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight", "agreeing"])
     profiles = clean_profiles(frame)
+    wanted_sql = ""
+    if wanted is not None and len(wanted.columns):
+        for i, column in enumerate(wanted.columns):
+            profiles[f"{WANTED}{i}"] = wanted[column].to_numpy(dtype=bool).astype(np.int8)
+            wanted_sql += f" and (l.{WANTED}{i} = 1 or r.{WANTED}{i} = 1)"
+            if not profiles[f"{WANTED}{i}"].any():
+                return LinkageResult(empty, notes=["no profile wants a link"], seconds=time.perf_counter() - started)
     compared = compared_columns(profiles)
     if len(profiles) < 2 or len(compared) < 1:
         return LinkageResult(empty, notes=["nothing to compare"], seconds=time.perf_counter() - started)
@@ -424,7 +452,9 @@ def predict_pairs(
     settings = SettingsCreator(
         link_type="link_only" if link_mode else "dedupe_only",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[block_on(*r) for r, _ in rules],
+        blocking_rules_to_generate_predictions=[
+            block_on(*r) if not wanted_sql else _rule_sql(r) + wanted_sql for r, _ in rules
+        ],
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=False,
         max_iterations=20,

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.identity.clustering import Forest, Limits, components, resolve_forest
+from pipelines.identity.clustering import Forest, Limits, anchors_by_label, merge_labels, resolve_forest
 from pipelines.identity.probabilistic import predict_pairs
 from pipelines.identity.stable_ids import assign_customer_ids
 
@@ -49,10 +49,6 @@ def limits_from_config(identity_config) -> Limits:
             "app_account": identity_config.max_app_accounts_per_customer,
         }
     )
-
-
-def _nodes(con) -> pd.DataFrame:
-    return con.execute("select node_id, trust_rank, first_name_key from identity.person_records order by node_id").df()
 
 
 def _positions(con) -> int:
@@ -113,13 +109,43 @@ def _cluster(con, links_sql: str, limits: Limits) -> Forest:
     )
 
 
-def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
-    """One profile per deterministic cluster that has a name: each attribute from its
-    most trusted, most recent record."""
-    con.register("_pre_clusters", pre[["node_id", "cluster"]])
+def _pre_clusters(con) -> int:
+    """_pre_clusters (node_id, cluster): plain components of the deterministic links (no
+    limits: they are applied once, when all links are clustered in
+    identity.node_assignment), each named after its anchor. Returns how many."""
+    n = _positions(con)
+    links = con.execute(
+        """select a.position as a_pos, b.position as b_pos
+           from identity.deterministic_links l
+           join _positions a on a.node_id = l.node_id
+           join _positions b on b.node_id = l.linked_node_id"""
+    ).fetchnumpy()
+    label = merge_labels(np.arange(n), np.asarray(links["a_pos"], dtype=np.int64), np.asarray(links["b_pos"], dtype=np.int64))
+    trust = np.asarray(con.execute("select trust_rank from _positions order by position").fetchnumpy()["trust_rank"])
+    anchor = anchors_by_label(label, trust, np.arange(n))
+    con.register("_pre_positions", pa.table({"position": np.arange(n, dtype=np.int64), "anchor": anchor}))
     try:
-        return con.execute(
-            """
+        con.execute(
+            """create or replace temp table _pre_clusters as
+               select p.node_id, a.node_id as cluster
+               from _pre_positions f join _positions p on p.position = f.position join _positions a on a.position = f.anchor"""
+        )
+    finally:
+        con.unregister("_pre_positions")
+    return int(len(np.unique(label)))
+
+
+def _profiles(con, limits: Limits) -> pd.DataFrame:
+    """One profile per deterministic cluster that has a name: each attribute from its
+    most trusted, most recent record. ``wanted_<type>``: the cluster holds fewer values of
+    that limited type than the limit (two clusters that both hold their limit's worth
+    could never be joined by a probabilistic link)."""
+    wanted = ", ".join(
+        f"coalesce(max(case when id_type = '{kind}' then n end), 0) < {int(limit)} as \"wanted_{kind}\""
+        for kind, limit in limits.per_type.items()
+    ) or "true as wanted_any"
+    return con.execute(
+            f"""
             with usable as (
                 -- blocked and shared contact details say nothing about who someone is
                 select id_type, id_value from identity.identifier_usage where status in ('linking', 'single')
@@ -133,6 +159,15 @@ def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
                     )
                 from _pre_clusters c join identity.person_records p using (node_id)
             ),
+            limited as (
+                select c.cluster, i.id_type, count(distinct i.id_value) as n
+                from _pre_clusters c
+                join identity.identifiers i using (node_id)
+                join usable u using (id_type, id_value)
+                where i.id_type in (select unnest(?)) and not i.quoted
+                group by all
+            ),
+            flags as (select cluster, {wanted} from limited group by cluster),
             best as (
                 select
                     cluster,
@@ -147,23 +182,22 @@ def _profiles(con, pre: pd.DataFrame) -> pd.DataFrame:
                 window w as (partition by cluster order by trust_rank, seen_last_at desc nulls last, node_id
                              rows between unbounded preceding and unbounded following)
             )
-            select distinct cluster as unique_id, first_name, last_name, email, phone, address, postcode, city
-            from best
+            select distinct b.cluster as unique_id, first_name, last_name, email, phone, address, postcode, city,
+                   {", ".join(f'coalesce(f."wanted_{kind}", true) as "wanted_{kind}"' for kind in limits.per_type) or "true as wanted_any"}
+            from best b left join flags f using (cluster)
             where last_name is not null
-            """
+            order by unique_id
+            """,
+            [list(limits.per_type)],
         ).df()
-    finally:
-        con.unregister("_pre_clusters")
 
 
-def _social_name_links(con, pre: pd.DataFrame) -> pd.DataFrame:
+def _social_name_links(con) -> pd.DataFrame:
     """Social authors (clusters of tweets or comments only, whose one clue is the name they
     show) joined to the one customer with that full name. A name two customers share, an
     initial for a surname, or a name only one word long joins nothing: a namesake is as
     likely as not."""
-    con.register("_pre_clusters", pre[["node_id", "cluster"]])
-    try:
-        return con.execute(
+    return con.execute(
             f"""
             with members as (
                 select c.cluster, p.source, p.first_name_key, p.last_name_key
@@ -189,10 +223,9 @@ def _social_name_links(con, pre: pd.DataFrame) -> pd.DataFrame:
             where s.social_only
             -- one name per author, or the author is ambiguous
             qualify count(*) over (partition by s.cluster) = 1
+            order by node_id
             """
         ).df()
-    finally:
-        con.unregister("_pre_clusters")
 
 
 def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -> StepReport:
@@ -202,17 +235,19 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
     looks for links the identifiers could not make (a typo in an email, a guest order
     under another address), and the link joins the two clusters' anchor records."""
     started = time.perf_counter()
-    deterministic = con.execute(f"select {', '.join(LINK_COLUMNS)} from identity.deterministic_links").df()
-    # Plain components are enough to group records into profiles (the limits are applied
-    # once, when all links are clustered in identity.node_assignment).
-    pre = components(_nodes(con), deterministic)
-    profiles = _profiles(con, pre)
-    notes = [f"{len(profiles):,} named profiles from {pre['cluster'].nunique():,} deterministic clusters"]
+    limits = limits_from_config(identity_config)
+    n_clusters = _pre_clusters(con)
+    profiles = _profiles(con, limits)
+    wanted = profiles[[c for c in profiles.columns if c.startswith("wanted_")]]
+    profiles = profiles.drop(columns=wanted.columns)
+    notes = [f"{len(profiles):,} named profiles from {n_clusters:,} deterministic clusters, "
+             f"{int(wanted.all(axis=1).sum()):,} of them free to take a link under the limits"]
     links = pd.DataFrame(columns=LINK_COLUMNS)
     if len(profiles) >= 2:
         result = predict_pairs(
             profiles, threshold=identity_config.match_probability_threshold, require_first_name_agreement=True,
             pairs_per_record=5,  # profiles already hold every shared identifier: only near-duplicates are left to find
+            wanted=wanted,  # two clusters at their limits could never join: not worth scoring
         )
         notes += result.notes
         pairs = result.pairs
@@ -228,7 +263,9 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
             },
             columns=LINK_COLUMNS,
         )
-    social = _social_name_links(con, pre)
+    social = _social_name_links(con)
+    con.execute("drop table if exists _pre_clusters")
+    con.execute("drop table if exists _positions")
     notes.append(f"{len(social):,} social authors joined by a full name only one customer has")
     links = pd.concat([links, social], ignore_index=True) if len(social) else links
     con.register("_probabilistic_links", links)
