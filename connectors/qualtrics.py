@@ -14,15 +14,22 @@ scale. Unfinished responses (Finished = 0) are records like any other.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.base import Chunk, Connector, Reject, UnreadableFile, chunked
-from connectors.decoding import CsvLayout, CsvRow, iter_csv, map_header, open_text
+from connectors.csv_columns import (
+    STRING, CellColumns, flags, floats, integers, joined_text, json_objects, local_times, nonblank, width_rejects,
+)
+from connectors.decoding import CsvBatch, CsvLayout, CsvRow, iter_csv, iter_csv_batches, map_header, open_text
 from connectors.values import parse_bool, parse_float, parse_int, parse_timestamp, rating
 from models.config import CxpConfig
 from models.raw.qualtrics import QualtricsResponse
@@ -127,32 +134,168 @@ class _Survey:
 
 def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     with open_text(path) as stream:
+        headers, batches = iter_csv_batches(stream, delimiter=None, batch_rows=config.chunk_size)
+        batches = iter(batches)
+        head: list[CsvBatch] = []  # batches read while looking for the header rows among the data
+
+        def row(n: int) -> tuple[list[str], str | None] | None:
+            while sum(map(len, head)) <= n:
+                batch = next(batches, None)
+                if batch is None:
+                    return None
+                head.append(batch)
+            for batch in head:
+                if n < len(batch):
+                    return (batch.cells[n].as_py() if n not in batch.errors else []), batch.errors.get(n)
+                n -= len(batch)
+            return None
+
+        survey, skipped = _survey(headers[0], row, config)
+        to_skip = skipped
+        for batch in itertools.chain(head, batches):
+            if to_skip:
+                dropped = min(to_skip, len(batch))
+                batch, to_skip = batch.skip(dropped), to_skip - dropped
+            if len(batch):
+                yield _chunk(survey, batch, skipped)
+
+
+def read_by_rows(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+    """The same records as ``read``, built one dict per row: the reference the column-wise
+    reader is tested against, and the definition of every edge case it must match."""
+    with open_text(path) as stream:
         headers, rows = iter_csv(stream, delimiter=None)
-        ids = headers[0]
-        first = next(rows, None)
-        texts = imports = None
-        skipped = 0
-        if first is not None and not first.error and _is_label_row(first.fields, ids):
-            texts, skipped, first = first.fields, skipped + 1, next(rows, None)
-        if first is not None and not first.error and _is_import_row(first.fields):
-            imports, skipped, first = first.fields, skipped + 1, next(rows, None)
-        if texts is not None and not map_header(ids, COLUMNS).has("response_id") and map_header(texts, COLUMNS).has("response_id"):
-            # Legacy export: row 1 is V1..V10 + Q ids, row 2 names the fixed columns.
-            ids = [t if re.fullmatch(r"V\d+", i) else i for i, t in zip(ids, texts)]
-        survey = _Survey(ids, texts, imports, config)
-        if not survey.layout.has("response_id"):
-            raise UnreadableFile(
-                f"unknown layout: a Qualtrics export has a ResponseId column; this header has {', '.join(survey.layout.header[:12]) or 'no columns'}"
-            )
-        if not survey.layout.has(survey.event_time):
-            raise UnreadableFile("unknown layout: a Qualtrics export has a RecordedDate or EndDate column")
+        buffered: list[CsvRow] = []
 
-        def data_rows() -> Iterator[CsvRow]:
-            if first is not None:
-                yield first
-            yield from rows
+        def row(n: int) -> tuple[list[str], str | None] | None:
+            while len(buffered) <= n:
+                found = next(rows, None)
+                if found is None:
+                    return None
+                buffered.append(found)
+            return buffered[n].fields, buffered[n].error
 
-        yield from chunked(_records(survey, data_rows(), skipped), config.chunk_size)
+        survey, skipped = _survey(headers[0], row, config)
+        yield from chunked(_records(survey, itertools.chain(buffered[skipped:], rows), skipped), config.chunk_size)
+
+
+def _survey(ids: list[str], row, config: CxpConfig) -> tuple[_Survey, int]:
+    """What the header rows say, and how many rows after the first are header rows (0 to 2).
+
+    ``row(n)`` gives the n-th row after the first as (fields, error), None past the end.
+    """
+    first = row(0)
+    texts = imports = None
+    skipped = 0
+    if first is not None and not first[1] and _is_label_row(first[0], ids):
+        texts, skipped, first = first[0], skipped + 1, row(1)
+    if first is not None and not first[1] and _is_import_row(first[0]):
+        imports, skipped = first[0], skipped + 1
+    if texts is not None and not map_header(ids, COLUMNS).has("response_id") and map_header(texts, COLUMNS).has("response_id"):
+        # Legacy export: row 1 is V1..V10 + Q ids, row 2 names the fixed columns.
+        ids = [t if re.fullmatch(r"V\d+", i) else i for i, t in zip(ids, texts)]
+    survey = _Survey(ids, texts, imports, config)
+    if not survey.layout.has("response_id"):
+        raise UnreadableFile(
+            f"unknown layout: a Qualtrics export has a ResponseId column; this header has {', '.join(survey.layout.header[:12]) or 'no columns'}"
+        )
+    if not survey.layout.has(survey.event_time):
+        raise UnreadableFile("unknown layout: a Qualtrics export has a RecordedDate or EndDate column")
+    return survey, skipped
+
+
+def _chunk(survey: _Survey, batch: CsvBatch, skipped: int) -> Chunk:
+    """One batch of responses converted column by column; odd values and the rows that may be
+    rejected go through the same per-value functions as ``_records``, in the same order of checks."""
+    layout, header = survey.layout, survey.layout.header
+    chunk = Chunk()
+    cells, good = CellColumns.from_batch(batch, len(header))
+    width_rejects(batch, layout, good, ENTITY, chunk, first_row=skipped)
+    texts = {field: cells.text(index) for field, index in layout.positions.items()}
+    times = {}
+    for field in TIME_FIELDS:
+        if field in texts:
+            zone = survey.zones[field][0]
+            times[field] = local_times(texts[field], zone, lambda value, zone=zone: _lenient(parse_timestamp, value, zone))
+
+    # Rejects, checked as the row-by-row reader does: ResponseId, then the event time, then each score.
+    event_label = "RecordedDate" if survey.event_time == "recorded_date" else "EndDate"
+    event_zone = survey.zones[survey.event_time][0]
+    event_texts = texts[survey.event_time]
+    reasons: dict[int, str] = {}
+    suspect = pc.or_(texts["response_id"].is_null(), times[survey.event_time].is_null())
+    for index in pc.indices_nonzero(suspect).to_pylist():
+        if not texts["response_id"][index].is_valid:
+            reasons[index] = "ResponseId is missing"
+        elif not event_texts[index].is_valid:
+            reasons[index] = f"{event_label} is missing"
+        else:
+            try:
+                parse_timestamp(event_texts[index].as_py(), event_zone)
+            except ValueError as exc:
+                reasons[index] = f"{event_label} {exc}"
+    scores = {}
+    for kind, index in survey.scores.items():
+        low, high, _ = SCALES[kind]
+        raw = cells.raw(index)
+        values = nonblank(raw)
+        plain = pc.match_substring_regex(values, r"^[0-9]{1,2}$")
+        numbers = pc.cast(pc.if_else(plain, values, pa.scalar(None, STRING)), pa.int64())
+        in_scale = pc.and_(pc.greater_equal(numbers, low), pc.less_equal(numbers, high)).fill_null(False)
+        odd = pc.and_(values.is_valid(), pc.invert(in_scale))
+        fixes = {}
+        for row in pc.indices_nonzero(odd).to_pylist():
+            if row in reasons:
+                continue
+            try:
+                fixes[row] = _score(raw[row].as_py(), kind, header[index])
+            except ValueError as exc:
+                reasons[row] = str(exc)
+        score = pc.if_else(in_scale, numbers, pa.scalar(None, pa.int64()))
+        if fixes:
+            mask = numpy.zeros(len(good), bool)
+            mask[list(fixes)] = True
+            score = pc.replace_with_mask(score, pa.array(mask), pa.array([fixes[row] for row in sorted(fixes)], pa.int64()))
+        scores[kind] = score
+    for index, reason in reasons.items():
+        position = good[index]
+        chunk.reject(ENTITY, batch.numbers[position] - skipped, reason, batch.texts[position])
+    chunk.rejects.sort(key=_row_number)  # in file order, as read
+
+    kept = [index for index in range(len(good)) if index not in reasons]
+    if not kept:
+        return chunk
+    take = pa.array(kept, pa.int64())
+    table: dict[str, pa.Array] = {}
+    for field, values in texts.items():
+        values = values.take(take)
+        if field in times:
+            table[field] = times[field].take(take)
+            table[field + "_text"] = values
+        elif field in ("progress", "duration_in_seconds"):
+            table[field] = integers(values, lambda value: _lenient(parse_int, value))
+        elif field == "finished":
+            table[field] = flags(values, ("yes", "true", "1", "y", "t"), ("no", "false", "0", "n", "f"), lambda value: _lenient(parse_bool, value))
+        elif field in ("location_latitude", "location_longitude"):
+            table[field] = floats(values, lambda value: _lenient(parse_float, value))
+        else:
+            table[field] = values
+    if survey.event_time == "end_date":
+        table["recorded_date"] = table["end_date"]
+    table["time_zone"] = pa.array([survey.zones[survey.event_time][1]] * len(kept), STRING)
+    for kind, index in survey.scores.items():
+        table[kind + "_question"] = pa.array([header[index]] * len(kept), STRING)
+        table[kind + "_score"] = scores[kind].take(take)
+    table["answers"] = json_objects([header[i] for i in survey.questions], [cells.raw(i, take) for i in survey.questions], len(kept))
+    table["comment"] = joined_text([cells.text(i, take) for i in survey.text_answers], "\n") if survey.text_answers else pa.nulls(len(kept), STRING)
+    table["embedded_data"] = json_objects([header[i] for i in survey.embedded], [cells.raw(i, take) for i in survey.embedded], len(kept))
+    table["_source_row"] = pa.array([batch.numbers[good[index]] - skipped for index in kept], pa.int64())
+    chunk.tables[ENTITY] = pa.table(table)
+    return chunk
+
+
+def _row_number(reject: Reject) -> int:
+    return reject.source_row
 
 
 def _records(survey: _Survey, rows: Iterator[CsvRow], skipped: int) -> Iterator[tuple[str, dict] | Reject]:
