@@ -46,6 +46,15 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
                 records.append(item)
             elif item.__class__ is Reject:
                 rejects.append(item)
+            else:
+                block, member, rows_before = item
+                while block is not None:  # batches of at most chunk_size records
+                    part, block = block.split(config.chunk_size - batch.size - len(records) - len(rejects))
+                    batch.add(part, member, rows_before)
+                    if block is not None:
+                        yield _chunk(parser, batch, records, rejects)
+                        batch.clear()
+                        records, rejects = [], []
             if batch.size + len(records) + len(rejects) >= config.chunk_size:
                 yield _chunk(parser, batch, records, rejects)
                 batch.clear()
@@ -56,23 +65,24 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
         parser.close()
 
 
-def _items(path: Path, batch: jc.LineBatch) -> Iterator[dict | Reject | None]:
-    """Every physical record of the file, numbered across zip members: JSON lines go into
-    ``batch`` (yielding None), other records come as a raw record dict or a Reject."""
+def _items(path: Path, batch: jc.LineBatch) -> Iterator[dict | Reject | tuple]:
+    """Every physical record of the file, numbered across zip members: a raw record dict or a
+    Reject, or a block of JSON lines as (LineBlock, member index in ``batch``, rows before the member)."""
     if path.name.lower().endswith(".zip") or is_zip(path):
         rows_before = 0
         for member, stream in iter_zip_members(path, MEMBER_SUFFIXES):
             for item in _member_items(member, stream, rows_before, batch):
                 yield item
-                if item is not None:
-                    rows_before = item.source_row if item.__class__ is Reject else item["_source_row"]
+                if item.__class__ is tuple:
+                    block, _, member_rows_before = item
+                    rows_before = member_rows_before + int(block.rows[-1])
                 else:
-                    rows_before = batch.last_row
+                    rows_before = item.source_row if item.__class__ is Reject else item["_source_row"]
     else:
         yield from _member_items(None, open_bytes(path), 0, batch)
 
 
-def _member_items(member: str | None, stream, rows_before: int, batch: jc.LineBatch) -> Iterator[dict | Reject | None]:
+def _member_items(member: str | None, stream, rows_before: int, batch: jc.LineBatch) -> Iterator[dict | Reject | tuple]:
     """The events of one gzipped or plain JSON-lines stream (or one JSON array)."""
     where = f"{member}: " if member else ""
     with stream:
@@ -94,8 +104,7 @@ def _member_items(member: str | None, stream, rows_before: int, batch: jc.LineBa
             if isinstance(block, JsonRecord):  # the stream broke off
                 yield _item(block, rows_before + block.row, member)
             else:
-                batch.add(block, member_index, rows_before)
-                yield None
+                yield block, member_index, rows_before
 
 
 def _item(record: JsonRecord, row: int, member: str | None) -> dict | Reject:

@@ -115,6 +115,13 @@ class LineBlock:
     rows: np.ndarray  # record numbers within the stream, 1-based, blank lines not counted
     line_numbers: np.ndarray  # physical line numbers within the stream, for reasons
 
+    def split(self, count: int) -> tuple[LineBlock, LineBlock | None]:
+        """The first ``count`` lines, and the rest (None when there is none)."""
+        if count >= len(self.rows):
+            return self, None
+        head = LineBlock(self.lines.slice(0, count), self.rows[:count], self.line_numbers[:count])
+        return head, LineBlock(self.lines.slice(count), self.rows[count:], self.line_numbers[count:])
+
 
 def read_lines(stream: IO[str]) -> Iterator[LineBlock | JsonRecord]:
     """The lines of a text stream from ``decoding.text_stream`` in blocks, read from its byte
@@ -225,7 +232,6 @@ class LineBatch:
         self._parts: list[pa.RecordBatch] = []
         self.members: list[str | None] = []
         self.size = 0
-        self.last_row = 0  # the file's record number of the last line added
 
     def add(self, block: LineBlock, member: int, rows_before: int) -> None:
         rows = pa.array(block.rows + rows_before)
@@ -237,10 +243,11 @@ class LineBatch:
             "member": pa.array(np.full(len(block.rows), member, dtype=np.int32)),
         }))
         self.size += len(block.rows)
-        self.last_row = int(block.rows[-1]) + rows_before
 
     def table(self) -> pa.Table:
-        return pa.Table.from_batches(self._parts)
+        # One contiguous chunk: DuckDB scans Arrow chunk by chunk, and a zip's members are
+        # hundreds of chunks of a few lines, each paying the per-vector cost of the query.
+        return pa.Table.from_batches(self._parts).combine_chunks()
 
     def clear(self) -> None:
         """Drop the lines (member names stay: later lines of an open member still refer to them)."""

@@ -47,10 +47,12 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
                     yield _chunk(parser, batch, [Reject(ENTITY, item.row, item.error, item.text)])
                     batch.clear()
                     continue
-                batch.add(item, 0, 0)
-                if batch.size >= config.chunk_size:
-                    yield _chunk(parser, batch, [])
-                    batch.clear()
+                while item is not None:  # batches of at most chunk_size lines
+                    part, item = item.split(config.chunk_size - batch.size)
+                    batch.add(part, 0, 0)
+                    if batch.size >= config.chunk_size:
+                        yield _chunk(parser, batch, [])
+                        batch.clear()
         if batch.size:
             yield _chunk(parser, batch, [])
     finally:
@@ -118,6 +120,8 @@ from fields
 where {jc.distinct_keys("top_keys")} and {jc.distinct_keys("bag_keys")} and {jc.plain_bag("bag")}
     and {jc.simple_values(checks)}
     and regexp_full_match(raw_time, '[1-9][0-9]{{0,13}}')
+    -- milliseconds: Python divides as a float, exact to the microsecond below 2**32 seconds
+    and (length(raw_time) <= 11 or try_cast(raw_time as bigint) < 4294967296000)
     and insert_id is not null
 """
 
