@@ -167,6 +167,92 @@ def customers(folder: Path, rows: int = 400, seed: int = 11) -> None:
     (target / "customers_export_old.csv").write_text(_render([old[0]], None, "\n") + _render(old_rows, rng, "\n"), encoding="utf-8")
 
 
+ODD_SCORES = ["10", "0", "11", "-1", "-99", "7.5", "07", " 9 ", "10 - Extremely likely", "Extremely likely", "Very satisfied",
+              "Neutral", "abc", "", "1e1", "５", "NaN", "3.0"]
+WALL_TIMES = ["2024-08-15 05:30:02", "2024-03-10 02:30:00", "2024-11-03 01:30:00", "2024-02-30 10:00:00", "2024-08-15T05:30:02",
+              "2024-08-15 05:30:02Z", "08/15/2024 05:30", "not a time", "", " 2024-08-15 05:30:02 ", "2024-08-15 24:00:00",
+              "2024-08-15 05:30", "2024-08-15"]
+
+
+def qualtrics(folder: Path, rows: int = 400, seed: int = 13) -> None:
+    rng = random.Random(seed)
+    sample = _rows(SAMPLES / "qualtrics_nps_export.csv")
+    ids, labels, imports = sample[0], sample[1], sample[2]
+    # More questions than the sample: a CSAT, an effort score, a second free text, embedded data, a repeated id.
+    ids = ids + ["Q3", "Q4", "Q5_TEXT", "Segment", "Q2"]
+    labels = labels + ["How satisfied are you? (1-5)", "How easy was it? (1-7)", "Anything else?", "Segment", "Again"]
+    imports = imports + ['{"ImportId":"QID3"}', '{"ImportId":"QID4"}', '{"ImportId":"QID5_TEXT"}', '{"ImportId":"Segment"}', '{"ImportId":"QID2_TEXT"}']
+    col = {name: i for i, name in enumerate(ids)}
+    body = []
+    for n in range(rows):
+        row = list(sample[3 + n % (len(sample) - 3)]) + ["4", "6", "", "vip", ""]
+        row[col["ResponseId"]] = f"R_{n:06d}" if rng.random() > 0.05 else rng.choice(["", " "])
+        for name in ("StartDate", "EndDate", "RecordedDate"):
+            if rng.random() < 0.3:
+                row[col[name]] = rng.choice(WALL_TIMES)
+        for name in ("Q1", "Q3", "Q4"):
+            if rng.random() < 0.3:
+                row[col[name]] = rng.choice(ODD_SCORES)
+        for name in ("Q2", "Q5_TEXT", "Segment", "RecipientEmail"):
+            if rng.random() < 0.3:
+                row[col[name]] = rng.choice(ODD_TEXT + [""])
+        row[-1] = rng.choice(ODD_TEXT + ["", "", ""])
+        for name in ("Progress", "Duration (in seconds)"):
+            if rng.random() < 0.2:
+                row[col[name]] = rng.choice(ODD_INTS)
+        if rng.random() < 0.3:
+            row[col["Finished"]] = rng.choice(ODD_FLAGS)
+        for name in ("LocationLatitude", "LocationLongitude"):
+            if rng.random() < 0.3:
+                row[col[name]] = rng.choice(["30.2672", "-97.7431", "0.1", "1e-3", "nan", "inf", "1,5", "90", ""])
+        body.append(row)
+    target = folder / "qualtrics"
+    target.mkdir(parents=True, exist_ok=True)
+    chicago = [value.replace('"timeZone":"Z"', '"timeZone":"America/Chicago"') for value in imports]
+    (target / "survey_chicago.csv").write_bytes((_render([ids, labels, chicago], None, "\r\n") + _render(body, rng, "\r\n")).encode("utf-8-sig"))
+    offset = [value.replace('"timeZone":"Z"', '"timeZone":"-07:00"') for value in imports]
+    (target / "survey_offset.csv").write_text(_render([ids, labels, offset], None, "\n") + _render(body[::-1], rng, "\n"), encoding="utf-8")
+    # Ids only (no label or import row): times in the store's zone. UTF-16, as Excel saves "Unicode Text".
+    (target / "survey_ids_only.csv").write_bytes((_render([ids], None, "\r\n") + _render(body, rng, "\r\n")).encode("utf-16"))
+
+
+def google_play(folder: Path, rows: int = 400, seed: int = 17) -> None:
+    rng = random.Random(seed)
+    with (SAMPLES / "reviews_com.northtrail.app_202411.csv").open(newline="", encoding="utf-16") as fh:
+        sample = list(csv.reader(fh))
+    header = sample[0]
+    col = {name: i for i, name in enumerate(header)}
+    body = []
+    for n in range(rows):
+        row = list(sample[1 + n % (len(sample) - 1)])
+        if rng.random() < 0.3:
+            row[col["Review Submit Millis Since Epoch"]] = rng.choice(["1730830000123", "1.73083E+12", "", "abc", "-5", "1730830000123.0",
+                                                                         "99999999999999999999", "2100000000000", "0", " 1730830000123 "])
+        if rng.random() < 0.3:
+            row[col["Review Submit Date and Time"]] = rng.choice(["2024-11-05T18:20:03Z", "", "yesterday", "2024-11-05 18:20:03 UTC"])
+        if rng.random() < 0.2:
+            row[col["Review Last Update Millis Since Epoch"]] = rng.choice(["", "x", "1.2E+12", "1730830000999"])
+        if rng.random() < 0.3:
+            row[col["Star Rating"]] = rng.choice(["0", "6", "4.5", "5.0", " 3 ", "", "five", "٣"])
+        if rng.random() < 0.3:
+            row[col["Review Link"]] = rng.choice(["", "http://play.google.com/console/developers/x/app/y/user-feedback/review-details?reviewId=gp%3AAO%2Bx&corpus=PUBLIC_REVIEWS",
+                                                  "https://play.google.com/apps/publish?account=1#ReviewDetailsPlace:p=com.x&reviewid=gp:AOqp_old", "no id here"])
+        for name in ("Review Text", "Device", "Reviewer Language"):
+            if rng.random() < 0.2:
+                row[col[name]] = rng.choice(ODD_TEXT + [""])
+        body.append(row)
+    target = folder / "google_play"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "reviews_com.example_202411.csv").write_bytes((_render([header], None, "\r\n") + _render(body, rng, "\r\n")).encode("utf-16"))
+    # An older layout without the link and the millis columns, and an unknown extra column.
+    keep = [i for i, name in enumerate(header) if "Millis" not in name and name != "Review Link"]
+    old_header = [header[i] for i in keep] + ["Reply Status"]
+    old = [[row[i] for i in keep] + [rng.choice(ODD_TEXT + ["", "replied"])] for row in body]
+    (target / "reviews_com.example_201801.csv").write_bytes((_render([old_header], None, "\n") + _render(old, rng, "\n")).encode("utf-16-le"))
+
+
 def write_all(folder: Path, rows: int = 400) -> None:
     orders(folder, rows)
     customers(folder, rows)
+    qualtrics(folder, rows)
+    google_play(folder, rows)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from connectors import csv_columns, decoding, shopify_customers, shopify_orders
+from connectors import csv_columns, decoding, google_play, qualtrics, shopify_customers, shopify_orders
 from connectors.values import parse_bool, parse_decimal, parse_int
 from models.config import CxpConfig
 from tests.connectors import csv_nasties
@@ -21,6 +21,8 @@ from tests.connectors import csv_nasties
 READERS = {
     "shopify_orders": shopify_orders,
     "shopify_customers": shopify_customers,
+    "qualtrics": qualtrics,
+    "google_play": google_play,
 }
 
 
