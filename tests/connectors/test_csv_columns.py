@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import orjson
 import pyarrow as pa
 import pytest
 
 from connectors import csv_columns, decoding, google_play, qualtrics, shopify_customers, shopify_orders
-from connectors.values import parse_bool, parse_decimal, parse_int
+from connectors.values import parse_bool, parse_decimal, parse_float, parse_int, parse_timestamp
 from models.config import CxpConfig
 from tests.connectors import csv_nasties
 
@@ -80,6 +82,40 @@ def test_conversions_match_the_per_value_parsers(convert, slow):
     values = ODD + ["12.34", "0.99", "-7", "10", "2024-01-31 23:59:59 +0530", "2024-06-30 00:00:00 -1200", None]
     got = convert(_strings(values), slow).to_pylist()
     assert got == _expected(values, slow)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [ZoneInfo("America/Chicago"), ZoneInfo("Europe/London"), ZoneInfo("Australia/Lord_Howe"), dt.timezone(dt.timedelta(hours=-7)),
+     dt.timezone(dt.timedelta(hours=5, minutes=45)), dt.timezone.utc],
+)
+def test_wall_clock_times_match_parse_timestamp(zone):
+    values = csv_nasties.WALL_TIMES + ["2024-10-06 02:15:00", "2024-04-07 01:45:00", "2024-03-31 01:30:00", "2024-10-27 01:30:00",
+                                       "2024-11-03 00:59:59", "2024-11-03 02:00:00", None]
+    slow = _lenient(lambda value: parse_timestamp(value, zone))
+    assert csv_columns.local_times(_strings(values), zone, slow).to_pylist() == _expected(values, slow)
+    plain = [v for v in values if v and v[:4] == "2024" and len(v) == 19 and v[10] == " " and v != "2024-02-30 10:00:00"]
+    assert csv_columns.local_times(_strings(plain), zone, slow).to_pylist() == [slow(v) for v in plain]
+
+
+def test_floats_match_parse_float():
+    values = ["30.2672", "-97.7431", "0.1", "1e-3", "nan", "inf", "1,5", "90", "0.30000000000000004", "123456789012345.123456789012345", "x", None]
+    slow = _lenient(parse_float)
+    assert csv_columns.floats(_strings(values), slow).to_pylist() == _expected(values, slow)
+
+
+def test_json_objects_and_joined_text_match_python():
+    values = [chr(c) for c in range(0x80)] + csv_nasties.ODD_TEXT + ["", " ", "a\\b", 'say "hi"', "\u2028", "x"]
+    columns = [values, values[::-1], values[1:] + values[:1]]
+    for names in (["a", 'b"', "c\n"], ["a", "b", "a"]):
+        got = csv_columns.json_objects(names, [pa.array(c, pa.string()) for c in columns], len(values)).to_pylist()
+        expected = []
+        for row in zip(*columns):
+            found = {name: value for name, value in zip(names, row) if value.strip()}
+            expected.append(orjson.dumps(found).decode() if found else None)
+        assert got == expected
+    joined = csv_columns.joined_text([_strings(c) for c in columns], "\n").to_pylist()
+    assert joined == ["\n".join(v.strip() for v in row if v.strip()) or None for row in zip(*columns)]
 
 
 def test_plain_values_take_the_vectorised_path():
