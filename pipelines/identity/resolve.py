@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from pipelines.identity.clustering import Forest, Limits, anchors_by_label, merge_labels, resolve_forest
 from pipelines.identity.probabilistic import predict_pairs
-from pipelines.identity.stable_ids import assign_customer_ids
+from pipelines.identity.stable_ids import ids_from_overlap
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,14 @@ def _positions(con) -> int:
 
 def _cluster(con, links_sql: str, limits: Limits) -> Forest:
     """Cluster over the links ``links_sql`` selects, by position. The links are ranked
-    strongest first in SQL (ties broken by the link itself, so reruns explain alike) into
+    strongest first in SQL (ties broken by the link itself, so reruns explain alike; positions
+    follow node ids, and integers sort faster) into
     _ranked_links; only numbers cross into Python, and text is fetched for the few links
     the limits have to look at."""
     n = _positions(con)
     con.execute(
         f"""create or replace temp table _ranked_links as
-            select cast(row_number() over (order by l.tier, l.confidence desc, l.node_id, l.linked_node_id, l.rule) - 1 as bigint) as row,
+            select cast(row_number() over (order by l.tier, l.confidence desc, a.position, b.position, l.rule) - 1 as bigint) as row,
                    l.*, a.position as a_pos, b.position as b_pos
             from ({links_sql}) l
             join _positions a on a.node_id = l.node_id
@@ -303,14 +304,23 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
     con.register("_refused_rows", pa.table({"row": np.asarray(forest.refused_rows, dtype=np.int64),
                                             "reason": pa.array(forest.refused_reasons, type=pa.string())}))
     try:
-        clusters = con.execute(
-            """select p.node_id, a.node_id as cluster
+        con.execute(
+            """create or replace temp table _clusters as
+               select p.node_id, a.node_id as cluster
                from _forest f join _positions p on p.position = f.position join _positions a on a.position = f.anchor"""
-        ).df()
-        previous = None
-        if _table_exists(con, "identity.node_assignment"):
-            previous = con.execute("select node_id, customer_id from identity.node_assignment").df()
-        ids = assign_customer_ids(clusters, previous)
+        )
+        keys = [r[0] for r in con.execute("select distinct cluster from _clusters").fetchall()]
+        has_previous = _table_exists(con, "identity.node_assignment")
+        counts = None
+        if has_previous:
+            con.execute("create or replace temp table _previous_ids as select distinct customer_id from identity.node_assignment")
+            # overlap with the previous run, counted in SQL (a join on a million ids is slow in pandas)
+            counts = con.execute(
+                """select c.cluster, p.customer_id, count(*) as shared, bool_or(c.node_id = c.cluster) as holds_anchor
+                   from _clusters c join identity.node_assignment p using (node_id)
+                   group by all"""
+            ).df()
+        ids = ids_from_overlap(keys, counts)
         con.register("_customer_ids", pa.table({"cluster": pa.array(ids.index.astype(str).tolist(), type=pa.string()),
                                                 "customer_id": pa.array(ids.astype(str).tolist(), type=pa.string())}))
         con.execute(
@@ -337,19 +347,18 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
         )
         n_customers = len(ids)
         carried = 0
-        if previous is not None:
-            con.register("_prev", pa.table({"customer_id": pa.array(previous["customer_id"].astype(str).unique().tolist(), type=pa.string())}))
+        if has_previous:
             carried = con.execute(
-                "select count(*) from identity.node_assignment a semi join _prev p on p.customer_id = a.customer_id"
+                "select count(*) from identity.node_assignment a semi join _previous_ids p on p.customer_id = a.customer_id"
             ).fetchall()[0][0]
     finally:
-        for name in ("_forest", "_refused_rows", "_customer_ids", "_prev"):
+        for name in ("_forest", "_refused_rows", "_customer_ids"):
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001 (not registered in this run)
                 pass
-        con.execute("drop table if exists _ranked_links")
-        con.execute("drop table if exists _positions")
+        for table in ("_ranked_links", "_positions", "_clusters", "_previous_ids"):
+            con.execute(f"drop table if exists {table}")
     notes = [
         f"{n:,} person records -> {n_customers:,} customers",
         f"{len(forest.refused_rows):,} links refused by limits",

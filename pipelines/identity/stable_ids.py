@@ -29,9 +29,8 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -
     ``clusters``: node_id, cluster (the cluster's anchor node id). ``previous``: node_id,
     customer_id from the last run (or None). Returns a Series cluster -> customer_id.
     """
-    keys = pd.Index(clusters["cluster"].unique())
-    chosen: dict[str, str] = {}
-    taken: set[str] = set()
+    keys = clusters["cluster"].unique().tolist()
+    counts = None
     if previous is not None and len(previous):
         overlap = clusters.merge(previous[["node_id", "customer_id"]], on="node_id", how="inner")
         if len(overlap):
@@ -41,14 +40,24 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None) -
                 .agg(shared=("node_id", "size"), holds_anchor=("holds_anchor", "any"))
                 .reset_index()
             )
-            # biggest overlaps first; on a tie the id that held the cluster's anchor (its
-            # most trusted record), then the smaller id, so the outcome is deterministic
-            counts = counts.sort_values(["shared", "holds_anchor", "customer_id", "cluster"], ascending=[False, False, True, True])
-            for cluster, customer_id in zip(counts["cluster"].tolist(), counts["customer_id"].tolist()):
-                if cluster in chosen or customer_id in taken:
-                    continue
-                chosen[cluster] = customer_id
-                taken.add(customer_id)
+    return ids_from_overlap(keys, counts)
+
+
+def ids_from_overlap(keys: list[str], counts: pd.DataFrame | None) -> pd.Series:
+    """Customer id per cluster key, from the overlap with the previous run: ``counts`` has
+    one row per (cluster, previous customer_id) with ``shared`` (records in common) and
+    ``holds_anchor`` (the previous customer held the cluster's anchor record)."""
+    chosen: dict[str, str] = {}
+    taken: set[str] = set()
+    if counts is not None and len(counts):
+        # biggest overlaps first; on a tie the id that held the cluster's anchor (its
+        # most trusted record), then the smaller id, so the outcome is deterministic
+        counts = counts.sort_values(["shared", "holds_anchor", "customer_id", "cluster"], ascending=[False, False, True, True])
+        for cluster, customer_id in zip(counts["cluster"].tolist(), counts["customer_id"].tolist()):
+            if cluster in chosen or customer_id in taken:
+                continue
+            chosen[cluster] = customer_id
+            taken.add(customer_id)
     for cluster in sorted(k for k in keys if k not in chosen):
         attempt = 0
         candidate = fresh_id(cluster)
