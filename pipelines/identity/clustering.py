@@ -144,7 +144,8 @@ def cluster(
     # in from SQL is not stable between runs and the explanation tree must be.
     ordered = (
         links.sort_values(
-            ["tier", "confidence", "node_id", "linked_node_id", "rule"], ascending=[True, False, True, True, True], kind="stable"
+            ["tier", "confidence", "node_id", "linked_node_id", "rule", "evidence"], ascending=[True, False, True, True, True, True],
+            kind="stable",
         ).reset_index(drop=True)
         if len(links) and not presorted
         else links.reset_index(drop=True)

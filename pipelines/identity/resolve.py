@@ -71,7 +71,7 @@ def _cluster(con, links_sql: str, limits: Limits) -> Forest:
     n = _positions(con)
     con.execute(
         f"""create or replace temp table _ranked_links as
-            select cast(row_number() over (order by l.tier, l.confidence desc, a.position, b.position, l.rule) - 1 as bigint) as row,
+            select cast(row_number() over (order by l.tier, l.confidence desc, a.position, b.position, l.rule, l.evidence) - 1 as bigint) as row,
                    l.*, a.position as a_pos, b.position as b_pos
             from ({links_sql}) l
             join _positions a on a.node_id = l.node_id
