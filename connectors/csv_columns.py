@@ -52,16 +52,30 @@ class CellColumns:
     times as possible: at Shopify's 79 columns that copying is most of the work.
     """
 
-    def __init__(self, cells: pa.ListArray, width: int):
-        self.num_rows = len(cells)
+    def __init__(self, cells: pa.ListArray, width: int, rows: numpy.ndarray | None = None):
+        """``rows``: which rows of ``cells`` to use (all by default); each must have ``width`` cells."""
+        starts = cells.offsets.to_numpy()[:-1]
+        self._starts = starts if rows is None else starts[rows]  # where each row's cells begin in ``cells.values``
+        self.num_rows = len(self._starts)
         self.width = width
-        self._cells = cells.flatten()  # row after row, ``width`` cells each
+        self._cells = cells.values
         self._trimmed: pa.Array | None = None
 
+    @classmethod
+    def from_batch(cls, batch: CsvBatch, width: int) -> tuple[CellColumns, list[int]]:
+        """The columns of the rows that are valid CSV and exactly ``width`` wide, and those rows' indexes in the batch."""
+        cells = batch.cells
+        fits = pc.equal(pc.list_value_length(cells), width)
+        if batch.errors:
+            fits = pc.and_(fits, pa.array([i not in batch.errors for i in range(len(batch))]))
+        if pc.all(fits).as_py():
+            return cls(cells, width), list(range(len(batch)))
+        rows = pc.indices_nonzero(fits).to_numpy()
+        return cls(cells, width, rows), rows.tolist()
+
     def _positions(self, index: int, rows: pa.Array | None) -> numpy.ndarray:
-        if rows is None:
-            return numpy.arange(index, self.num_rows * self.width, self.width)
-        return rows.to_numpy(zero_copy_only=False) * self.width + index
+        starts = self._starts if rows is None else self._starts[rows.to_numpy(zero_copy_only=False)]
+        return starts + index
 
     def raw(self, index: int, rows: pa.Array | None = None) -> pa.Array:
         """The cells of one column as read (untrimmed), of every row or of the rows at the indexes ``rows``."""
@@ -73,16 +87,6 @@ class CellColumns:
             self._trimmed = nonblank(self._cells)
         return self._trimmed.take(self._positions(index, rows))
 
-    @classmethod
-    def from_batch(cls, batch: CsvBatch, width: int) -> tuple[CellColumns, list[int]]:
-        """The columns of the rows that are valid CSV and exactly ``width`` wide, and those rows' indexes in the batch."""
-        cells = batch.cells
-        fits = pc.equal(pc.list_value_length(cells), width)
-        if batch.errors:
-            fits = pc.and_(fits, pa.array([i not in batch.errors for i in range(len(batch))]))
-        if pc.all(fits).as_py():
-            return cls(cells, width), list(range(len(batch)))
-        return cls(cells.filter(fits), width), pc.indices_nonzero(fits).to_pylist()
 
 
 def width_rejects(batch: CsvBatch, layout: CsvLayout, kept: list[int], entity: str, chunk: Chunk, first_row: int = 0) -> None:
