@@ -151,6 +151,12 @@ def _profiles(con, limits: Limits) -> pd.DataFrame:
                 -- blocked and shared contact details say nothing about who someone is
                 select id_type, id_value from identity.identifier_usage where status in ('linking', 'single')
             ),
+            named as (
+                -- only clusters with a surname become profiles (most app keys belong to none)
+                select distinct c.cluster
+                from _pre_clusters c join identity.person_records p using (node_id)
+                where p.last_name_key is not null
+            ),
             members as (
                 select
                     c.cluster,
@@ -158,7 +164,9 @@ def _profiles(con, limits: Limits) -> pd.DataFrame:
                         case when p.email_key in (select id_value from usable where id_type = 'email') then p.email_key end as email_key,
                         case when p.phone in (select id_value from usable where id_type = 'phone') then p.phone end as phone
                     )
-                from _pre_clusters c join identity.person_records p using (node_id)
+                from _pre_clusters c
+                semi join named n on n.cluster = c.cluster
+                join identity.person_records p using (node_id)
             ),
             limited as (
                 select c.cluster, i.id_type, count(distinct i.id_value) as n
