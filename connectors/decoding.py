@@ -271,16 +271,21 @@ def iter_csv_batches(
             quoted: list[int] = []  # indexes of rows csv.reader read
             quoted_fields: list[list[str]] = []
             errors: dict[int, str] = {}
-            while lines.position < len(block):
-                line = block[lines.position]
-                if '"' not in line and "\0" not in line:
-                    lines.position += 1
-                    if line in _LINE_ENDS:
-                        continue  # blank line: not a record
-                    number += 1
-                    numbers.append(number)
-                    texts.append(line.rstrip("\r\n"))
-                    continue
+            # Lines with a quote (or NUL) start records csv.reader reads; the runs of lines between them are plain rows.
+            special = [index for index, line in enumerate(block) if '"' in line or "\0" in line]
+            start = 0
+            for index in itertools.chain(special, [len(block)]):
+                if index < start:
+                    continue  # taken by the quoted record before it
+                plain = [line.rstrip("\r\n") for line in block[start:index]]
+                if "" in plain:
+                    plain = [text for text in plain if text]  # blank lines are not records
+                numbers.extend(range(number + 1, number + 1 + len(plain)))
+                number += len(plain)
+                texts.extend(plain)
+                if index == len(block):
+                    break
+                lines.position = index
                 try:
                     fields = next(reader)
                 except StopIteration:
@@ -292,7 +297,9 @@ def iter_csv_batches(
                     quoted_fields.append([])
                     numbers.append(number)
                     texts.append(lines.pop_text())
+                    start = min(lines.position, len(block))
                     continue
+                start = min(lines.position, len(block))
                 text = lines.pop_text()
                 if not fields or (len(fields) == 1 and fields[0] == "" and not text.strip()):
                     continue
