@@ -1,7 +1,7 @@
 """Shared decoding of export files: compression, encodings, CSV, JSON lines, page documents,
 zip archives and Firehose-concatenated JSON. Written once; every connector uses it.
 
-All iterators stream: memory is bounded by one record, never by the file.
+All iterators stream: memory is bounded by one record (by one batch for ``iter_csv_batches``), never by the file.
 """
 from __future__ import annotations
 

@@ -8,6 +8,10 @@ so re-exported reviews still deduplicate. Reviews are anonymous.
 Rejected: a row whose field count differs from the header's; a submit time that is missing
 or unreadable (the millis column is preferred, the text column is the fallback); a Star
 Rating outside 1..5.
+
+Read column by column (``csv_columns``): cells are converted as Arrow arrays and only odd
+values, and rows that may be rejected, go through the per-value functions; ``read_by_rows``
+builds one dict per row and is the reference the tests hold ``read`` to.
 """
 from __future__ import annotations
 

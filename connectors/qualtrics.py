@@ -10,6 +10,10 @@ text says recommend / 0-10 / likely (or that has a ``_NPS_GROUP`` column); CSAT 
 1-5) and CES (effort, easy, 1-7) likewise. Rejected: a row whose field count differs from
 the header's, no ResponseId, a missing or unreadable RecordedDate, or a score outside its
 scale. Unfinished responses (Finished = 0) are records like any other.
+
+Read column by column (``csv_columns``): cells are converted as Arrow arrays and only odd
+values, and rows that may be rejected, go through the per-value functions; ``read_by_rows``
+builds one dict per row and is the reference the tests hold ``read`` to.
 """
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ Customer ID is rejected (it is the record's id); in the older layout identity co
 email and phone, and staging keys the row by email or ``row_hash``. Every value is read
 as text: Excel's ``'`` guard is stripped from ids and zips, and Excel-mangled phones
 (``5.12555E+09``) are kept as text for staging to discard.
+
+Read column by column (``csv_columns``): cells are converted as Arrow arrays and only odd
+values, and rows that may be rejected, go through the per-value functions; ``read_by_rows``
+builds one dict per row and is the reference the tests hold ``read`` to.
 """
 from __future__ import annotations
 

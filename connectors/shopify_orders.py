@@ -13,6 +13,10 @@ continuation rows of such an order, which cannot be trusted without it. Continua
 of a good order are never rejected for lacking order-level columns. Times are store-local
 with a numeric offset that changes with daylight saving inside one file; they are stored
 as UTC plus the original text.
+
+Read column by column (``csv_columns``): cells are converted as Arrow arrays and only odd
+values, and rows that may be rejected, go through the per-value functions; ``read_by_rows``
+builds one dict per row and is the reference the tests hold ``read`` to.
 """
 from __future__ import annotations
 
