@@ -183,3 +183,25 @@ def test_column_wise_read_equals_row_by_row_read(nasty_exports, connector, chunk
         for got, expected in zip(fast[0], slow[0]):
             assert got == expected, f"{path.name} row {expected['_source_row']}"
         assert fast[0] and fast[1], f"{path.name} should have both records and rejects"
+
+
+TINY_FILES = {
+    "shopify_orders": ["Name,Id,Created at\r\n", "Name,Id,Created at\r\n\r\n\r\n", "Name,Id,Created at\n#1,5,2024-01-01 00:00:00 +0000",
+                       "Name,Id,Created at\n#1,,\n#1,5\n", 'Name,Id,Created at\n"#1\n",5,x'],
+    "shopify_customers": ["Customer ID,First Name\n", "Customer ID,First Name\n'7,Ann", "First Name,Last Name,Email\n,,\n"],
+    "qualtrics": ["ResponseId,RecordedDate\n", "ResponseId,RecordedDate\nResponse ID,Recorded Date\n",
+                  'ResponseId,RecordedDate\nResponse ID,Recorded Date\n"{""ImportId"":""_recordId""}","{""ImportId"":""recordedDate"",""timeZone"":""Europe/Paris""}"\nR_1,2024-03-31 02:30:00',
+                  "ResponseId,RecordedDate\nR_1,2024-10-27 02:30:00"],
+    "google_play": ["Star Rating,Review Submit Date and Time\n", "Star Rating,Review Submit Date and Time\n5,2024-01-01T00:00:00Z\n6,\n"],
+}
+
+
+@pytest.mark.parametrize(("connector", "text"), [(c, t) for c, texts in TINY_FILES.items() for t in texts])
+def test_tiny_files_read_the_same_both_ways(tmp_path, connector, text):
+    module = READERS[connector]
+    model = next(iter(module.CONNECTOR.entities.values()))
+    path = tmp_path / {"shopify_orders": "orders_export.csv", "shopify_customers": "customers_export.csv",
+                       "qualtrics": "survey.csv", "google_play": "reviews_x.csv"}[connector]
+    path.write_text(text, encoding="utf-8")
+    config = CxpConfig(store_timezone="Europe/Paris")
+    assert _normalised(module.read(path, config), model) == _normalised(module.read_by_rows(path, config), model)
