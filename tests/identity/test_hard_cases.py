@@ -281,3 +281,96 @@ def test_golden_record_takes_the_most_trusted_most_recent_values(con):
     assert (orders, float(revenue)) == (2, 70.0)
     assert n_records == 5 and sources == "shopify,zendesk"
     assert str(first_seen) == "2024-07-01 10:00:00" and str(last_seen) == "2024-09-01 10:00:00"
+
+
+def test_order_number_in_a_tickets_message_or_order_field_links_the_caller(con):
+    # a call logged in Zendesk ("Caller +44 …", a number on file nowhere) and a chat under a
+    # mistyped email name the order in the message or the ticket form's order field
+    load(con, "stg_shopify__customers", [dict(customer_id="7140000000001", first_name="Sarah", last_name="Turner", email_raw="saraht94@example.net")])
+    load(con, "stg_shopify__orders", [
+        dict(order_id="55", order_number="11327", email_raw="saraht94@example.net", billing_name="Sarah Turner", created_at="2024-07-01 10:00:00"),
+        dict(order_id="56", order_number="11328", email_raw="other@example.net", billing_name="Olga Other", created_at="2024-07-01 11:00:00"),
+    ])
+    load(con, "stg_zendesk__users", [
+        dict(user_id="205", name="Caller +44 7569 297250", phone_raw="+447569297250", role="end-user"),
+        dict(user_id="206", name="Sarah Turner", email_raw="sarath94@example.net", role="end-user"),
+    ])
+    load(con, "stg_zendesk__tickets", [
+        dict(ticket_id="43099", requester_id="205", via_channel="voice", via_from_name="Caller +44 7569 297250", via_from_phone="+447569297250",
+             subject="Call with Caller +44 7569 297250", description="Inbound call from +44 7569 297250\nTopic: where is my order",
+             custom_fields='[{"id":360001234,"value":"order_11327"}]', created_at="2024-07-03 10:00:00"),
+        dict(ticket_id="43100", requester_id="206", via_channel="chat", subject="Tracking", custom_fields="[]",
+             description="My order 11327 says shipped but nothing arrived.", created_at="2024-07-04 10:00:00"),
+        # a number that is no order of ours, and a field that is no order field, link nothing
+        dict(ticket_id="43101", requester_id="206", via_channel="chat", subject="Hello", description="I ordered 3 days ago",
+             custom_fields='[{"id":360009999,"value":"11328"}]', created_at="2024-07-05 10:00:00"),
+    ])
+    resolve(con)
+    buyer = customer_of(con, "shopify", "customers", "7140000000001")
+    for ticket in ("43099", "43100"):
+        assert customer_of(con, "zendesk", "tickets", ticket) == buyer, ticket
+        assert rule_of(con, "zendesk", "tickets", ticket) == "order_ref"
+    assert customer_of(con, "zendesk", "users", "205") == buyer
+    assert customer_of(con, "shopify", "orders", "56") != customer_of(con, "zendesk", "tickets", "43101")
+
+
+def test_a_social_ticket_joins_the_post_it_was_made_from(con):
+    load(con, "stg_twitter__tweets", [
+        dict(tweet_id="t1", author_id="145", author_username="omar_rahman", author_name="Omar Rahman",
+             text="@northtrail when is the puffer back in stock?", created_at="2024-07-01 10:00:00"),
+        # the same words from someone else, a week earlier: not the post the ticket was made from
+        dict(tweet_id="t2", author_id="146", author_username="omar_r", author_name="Omar Rahman",
+             text="@northtrail when is the puffer back in stock?", created_at="2024-06-20 10:00:00"),
+    ])
+    load(con, "stg_facebook__comments", [
+        dict(comment_id="f1", author_id="88", author_name="Hung Nguyen", message="Where is my refund?", created_at="2024-07-02 09:00:00"),
+        dict(comment_id="f2", author_id="89", author_name="Hung Nguyen", message="Where is my refund?", created_at="2024-07-02 09:05:00"),
+    ])
+    load(con, "stg_zendesk__users", [dict(user_id="501", name="Omar Rahman", role="end-user"), dict(user_id="502", name="Hung Nguyen", role="end-user")])
+    load(con, "stg_zendesk__tickets", [
+        dict(ticket_id="1", requester_id="501", via_channel="twitter", via_from_name="Omar Rahman",
+             subject="@northtrail when is the puffer back in stock?", description="@northtrail when is the puffer back in stock?",
+             created_at="2024-07-01 10:15:00"),
+        # two authors of one name posted the same words: no telling which one the ticket is
+        dict(ticket_id="2", requester_id="502", via_channel="facebook", via_from_name="Hung Nguyen",
+             subject="Where is my refund?", description="Where is my refund?", created_at="2024-07-02 09:20:00"),
+    ])
+    resolve(con)
+    assert customer_of(con, "zendesk", "tickets", "1") == customer_of(con, "twitter", "tweets", "t1")
+    assert customer_of(con, "zendesk", "users", "501") == customer_of(con, "twitter", "tweets", "t1")
+    assert value(con, "select string_agg(id_value) from identity.identifiers where node_id = 'zendesk:tickets:1' and id_type = 'social_post'") \
+        == "twitter:t1"
+    assert rule_of(con, "zendesk", "tickets", "1") in ("social_post", "zendesk_user")
+    assert value(con, "select count(*) from identity.identifiers where node_id = 'zendesk:tickets:2' and id_type = 'social_post'") == 0
+
+
+def test_swapped_letters_in_a_first_name_do_not_make_a_phone_look_shared(con):
+    phone = "+12675192901"
+    load(con, "stg_shopify__customers", [dict(customer_id="7140000000001", first_name="Samir", last_name="Aziz", email_raw="aziz.samir@example.net",
+                                              phone_raw=phone, address1="1492 Meadow Lane", address2="Apt 34D", city="Raleigh", zip="27660")])
+    load(con, "stg_shopify__orders", [
+        dict(order_id="1", order_number="1001", email_raw="aziz.samir@example.net", billing_name="Samir Aziz", phone_raw=phone,
+             billing_address1="1492 Meadow Lane", billing_city="Raleigh", billing_zip="27660", created_at="2024-07-01 10:00:00"),
+        dict(order_id="2", order_number="1002", email_raw="aziz.samri@example.net", billing_name="Saimr Aziz", phone_raw=phone,
+             billing_address1="1492 Meadow Lane", billing_city="Raleigh", billing_zip="27660", created_at="2024-07-02 10:00:00"),
+    ])
+    resolve(con)
+    assert usage(con, "phone", phone) == "linking"
+    assert customer_of(con, "shopify", "orders", "2") == customer_of(con, "shopify", "customers", "7140000000001")
+
+
+def test_a_typo_email_order_at_the_customers_street_joins_by_probabilistic_match(con):
+    # the account's address has a flat in line 2, the order only line 1: the same street
+    load(con, "stg_shopify__customers", [
+        dict(customer_id="7140000000001", first_name="Klaus", last_name="Hoffmann", email_raw="klaus_hoffmann@example.net",
+             address1="2500 Elm Street", address2="Apt 30C", city="Columbus", zip="43217", country_code="US"),
+        dict(customer_id="7140000000002", first_name="Helen", last_name="Marsh", email_raw="hmarsh@example.org",
+             address1="3 Birch Ct", city="Columbus", zip="43215", country_code="US"),
+    ])
+    load(con, "stg_shopify__orders", [
+        dict(order_id="1", order_number="1001", email_raw="klaus_hoffmann@exmaple.net", billing_name="Klaus Hoffmann", billing_address1="2500 Elm Street",
+             billing_city="Columbus", billing_zip="43217", created_at="2024-07-01 10:00:00"),
+    ])
+    resolve(con)
+    assert customer_of(con, "shopify", "orders", "1") == customer_of(con, "shopify", "customers", "7140000000001")
+    assert rule_of(con, "shopify", "orders", "1") == "probabilistic"
