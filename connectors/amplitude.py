@@ -137,14 +137,14 @@ def _query() -> str:
     spec = jc.transform_spec({name: None for name in top})
     # json_extract, not json_transform: struct fields cannot differ only by case (email, Email).
     email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
-    checks = [(f'j."{name}"', "text") for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
-    checks += [('j."session_id"', "int")] + [(f"emails[{i}]", "text") for i in range(1, len(EMAIL_KEYS) + 1)]
+    checks = [f'j."{name}"' for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
+    checks += [f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)]
     texts = ",\n        ".join(f"{jc.text_value(f'j.{name}')} as {name}" for name in _TEXT_FIELDS)
     email = ", ".join(jc.text_value(f"emails[{i}]") for i in range(1, len(EMAIL_KEYS) + 1))
     return f"""
-with objects as ({jc.object_lines("batch")}),
+with objects as ({jc.object_lines("batch", top)}),
 parsed as (
-    select _source_row, member, json_keys(line) as top_keys, json_transform(line, {spec}) as j
+    select _source_row, member, json_transform(line, {spec}) as j
     from objects
 ),
 bags as (
@@ -162,10 +162,9 @@ select _source_row, member,
         {_time_sql('j.server_upload_time')} as server_upload_time,
         event_properties, user_properties, event_keys
 from bags
-where {jc.distinct_keys("top_keys")}
-    and (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is null or {jc.distinct_keys("user_keys")})
+where (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is null or {jc.distinct_keys("user_keys")})
     and {jc.plain_bag("event_properties")} and {jc.plain_bag("user_properties")}
-    and {jc.simple_values(checks)}
+    and {jc.simple_values(checks, ['j."session_id"'])}
     and regexp_full_match(j.event_time::varchar, {_TIME}) and {_time_sql('j.event_time')} is not null
     and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time::varchar, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
     and (j."$insert_id" is not null or j."insert_id" is not null or j."uuid" is not null)
@@ -173,6 +172,7 @@ where {jc.distinct_keys("top_keys")}
 
 
 _QUERY = _query()
+_ALSO_PYTHON = None  # the property bags are small: their keys are checked in SQL
 _SCHEMA = arrow_schema(AmplitudeEvent)
 
 
@@ -180,7 +180,7 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, records: list[dict], rej
     """The batch's lines (SQL, with Python for the rows it leaves) and the records read by Python, as one table."""
     fast = None
     if batch.size:
-        fast, others = parser.split(batch.table(), _QUERY)
+        fast, others = parser.split(batch.table(), _QUERY, _ALSO_PYTHON)
         for record, member, row in others:
             item = _item(record, row, batch.members[member])
             (records if item.__class__ is dict else rejects).append(item)
@@ -193,13 +193,17 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, records: list[dict], rej
 def _with_order_and_revenue(table: pa.Table) -> pa.Table:
     """order_ref and revenue, from the event_properties that hold an order or revenue key (Python: event_properties)."""
     key_lists = table["event_keys"].combine_chunks()
-    rows = jc.rows_with_keys(key_lists, keys_with_roles(jc.unique_keys(key_lists)))
+    role_keys = keys_with_roles(jc.unique_keys(key_lists))
+    rows = jc.rows_with_keys(key_lists, role_keys)
+    role_keys = set(role_keys)
     order_refs: list = [None] * table.num_rows
     revenues: list = [None] * table.num_rows
     if len(rows):
         bags = table["event_properties"].take(pa.array(rows)).to_pylist()
         for index, bag in zip(rows.tolist(), bags):
-            order_refs[index], revenues[index] = order_and_revenue(orjson.loads(bag))
+            # Only keys with a role count, in their order: the same answer from a few keys, not dozens.
+            roles = {key: value for key, value in orjson.loads(bag).items() if key in role_keys}
+            order_refs[index], revenues[index] = order_and_revenue(roles)
     table = table.drop_columns(["event_keys"])
     table = table.append_column("order_ref", pa.array(order_refs, pa.string()))
     return table.append_column("revenue", pa.array(revenues, pa.float64()))

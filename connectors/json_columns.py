@@ -44,13 +44,16 @@ _OPEN_BRACE = ord("{")
 # json_transform(line, {field: "JSON"}) gives each field's value as minified JSON text
 # (NULL when absent or null). Python's text of a value (values.text after strip) equals
 # that JSON text when it is true/false, an integer that fits 64 bits, or a string without
-# escapes and without whitespace at either end; anything else goes to Python.
+# escapes and without whitespace at either end; anything else goes to Python. Checked
+# with one regex search over the values joined by \x1f: anything else is one of these.
 _SPACE = r"\s\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"  # str.isspace
-_TEXT = (r'null|true|false|-?[0-9]{1,18}|""|"[^S\\"](?:[^\\"]*[^S\\"])?"').replace("S", _SPACE)
+_NOT_PLAIN_TEXT = (
+    r"\\"  # an escape (a quote or control character inside, or an escaped letter)
+    r'|\x1f"[S]|[S]"\x1f'  # whitespace at either end of a string
+    r"|\x1f[{\[]"  # an object or a list
+    r"|\x1f-?[0-9]+[.eE]|\x1f-?[0-9]{19}"  # a float, or an integer that may not fit 64 bits
+).replace("S", _SPACE)
 _INT = r"null|-?[0-9]{1,18}"
-KINDS = {"text": _TEXT, "int": _INT}
-# Lines DuckDB's reader accepts but orjson refuses (NaN/Infinity, trailing commas, numbers
-# beyond a double) and \u00xx escapes (an escaped key could hide a duplicate).
 RISKY_LINE = r"[:\[,]\s*-?(?i:nan|inf)|,\s*[}\]]|\d{300}|[:\[,]\s*-?[\d.]+[eE]\+?\d{3}|\\u00"
 # Bag text DuckDB writes differently from orjson: floats of 1e16 and beyond or with a
 # positive exponent, NaN/Infinity, control characters escaped in upper case.
@@ -69,11 +72,14 @@ def transform_spec(fields: dict) -> str:
     return sql_text(orjson.dumps(spec(fields)).decode())
 
 
-def simple_values(columns: list[tuple[str, str]]) -> str:
-    """A SQL condition: every (expression, kind) holds a value the SQL reads exactly as Python does."""
-    pattern = r"\x1f".join(f"(?:{KINDS[kind]})" for _, kind in columns)
-    joined = ", ".join(f"coalesce({expr}::varchar, 'null')" for expr, _ in columns)
-    return f"regexp_full_match(concat_ws(chr(31), {joined}), {sql_text(pattern)})"
+def simple_values(texts: list[str], ints: list[str] = ()) -> str:
+    """A SQL condition: the JSON text values ``texts`` read as Python reads them as text, and
+    ``ints`` are integers that fit 64 bits (or NULL)."""
+    joined = ", ".join(f"coalesce({expr}::varchar, 'null')" for expr in texts)
+    condition = f"not regexp_matches(concat(chr(31), concat_ws(chr(31), {joined}), chr(31)), {sql_text(_NOT_PLAIN_TEXT)})"
+    for expr in ints:
+        condition += f" and ({expr} is null or regexp_full_match({expr}::varchar, {sql_text(_INT)}))"
+    return condition
 
 
 def text_value(expr: str) -> str:
@@ -92,16 +98,37 @@ def plain_bag(expr: str) -> str:
 
 
 def distinct_keys(expr: str) -> str:
-    """A SQL condition: the object's keys are unique (orjson keeps the last of duplicates, DuckDB the first)."""
+    """A SQL condition: the object's keys are unique (orjson keeps the last of duplicates, DuckDB
+    the first). For short key lists; long ones are checked with ``repeated_keys``."""
     return f"(list_unique({expr}) = len({expr}))"
 
 
-def object_lines(table: str) -> str:
+def repeated_keys(key_lists: pa.Array) -> np.ndarray:
+    """A mask of the rows whose key list names a key twice (vectorised: lists of many keys)."""
+    repeated = np.zeros(len(key_lists), dtype=bool)
+    if not len(key_lists):
+        return repeated
+    flat = pc.list_flatten(key_lists)
+    codes = pc.dictionary_encode(flat).indices.to_numpy().astype(np.int64)
+    pairs = pc.list_parent_indices(key_lists).to_numpy().astype(np.int64) * (int(codes.max(initial=0)) + 1) + codes
+    ordered = np.sort(pairs)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(twice):
+        repeated[np.unique(twice // (int(codes.max(initial=0)) + 1))] = True
+    return repeated
+
+
+def object_lines(table: str, single_keys: tuple[str, ...] = ()) -> str:
     """The rows of ``table`` whose line is one JSON object by DuckDB's reader (checked before any
-    extraction); lines with leading spaces or anything else unusual are left to Python."""
+    extraction); lines with leading spaces or anything else unusual are left to Python.
+
+    ``single_keys`` (plain names): lines naming one of them twice anywhere are left to Python
+    too, a cheap superset of a repeated top-level key (an escaped name needs \\u00, also left).
+    """
+    risky = RISKY_LINE + "".join(f'|"{re.escape(key)}"[^\\x00]*"{re.escape(key)}"' for key in single_keys)
     return (
         f"select * from {table} where starts_with(line, '{{') and json_valid(line) "
-        f"and not regexp_matches(line, {sql_text(RISKY_LINE)})"
+        f"and not regexp_matches(line, {sql_text(risky)})"
     )
 
 
@@ -177,9 +204,9 @@ def _count_lines(data: bytes) -> int:
 
 def _block(data: bytes, lines_before: int, records_before: int) -> LineBlock | None:
     """The non-blank lines of ``data`` (whole lines only), numbered after the ones before."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:  # the text stream shows undecodable bytes as U+FFFD
+    try:  # Arrow's UTF-8 check is vectorised; the text stream shows undecodable bytes as U+FFFD
+        pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
         data = data.decode("utf-8", errors="replace").encode("utf-8")
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         # A lone \r ends a line too: rebuild the block with \n endings (rare: old Mac files).
@@ -263,14 +290,19 @@ class JsonColumns:
         # the JSON functions again for every condition that reads them.
         self.con.execute("set disabled_optimizers = 'filter_pushdown'")
 
-    def split(self, batch: pa.Table, query: str) -> tuple[pa.Table, list[tuple[JsonRecord, int, int]]]:
+    def split(self, batch: pa.Table, query: str, also_python=None) -> tuple[pa.Table, list[tuple[JsonRecord, int, int]]]:
         """(the rows ``query`` reads, selected from table ``batch``; the others as
-        (JsonRecord, member index, source row) for the connector's Python)."""
+        (JsonRecord, member index, source row) for the connector's Python). ``also_python(rows)``
+        gives a mask of further rows of the query's result to leave to Python."""
         self.con.register("batch", batch)
         try:
             fast = self.con.sql(query).to_arrow_table()
         finally:
             self.con.unregister("batch")
+        if also_python is not None and fast.num_rows:
+            mask = also_python(fast)
+            if mask.any():
+                fast = fast.filter(pa.array(~mask))
         if fast.num_rows == batch.num_rows:
             return fast, []
         rest = batch.filter(pc.invert(pc.is_in(batch["_source_row"], value_set=fast["_source_row"])))

@@ -195,7 +195,7 @@ def _sql_rows(module, lines: list[str], member: str | None) -> dict[int, dict]:
         batch.add(block, 0, 0)
     parser = json_columns.JsonColumns()
     try:
-        fast, _ = parser.split(batch.table(), module._QUERY)
+        fast, _ = parser.split(batch.table(), module._QUERY, module._ALSO_PYTHON)
     finally:
         parser.close()
     table = module._with_order_and_revenue(fast)
