@@ -5,15 +5,14 @@ Parsing a million cells one ``str`` at a time costs far more than reading the fi
 CSV connectors take a batch of rows, turn each column into one Arrow string array and
 convert it with ``pyarrow.compute``. Only values in the plain form exports almost always
 write (``820.00``, ``2``, ``yes``, ``2024-11-02 14:05:29 -0500``) take that vectorised path,
-proven by a strict pattern (and, for times, by formatting the result back to the same
-text); every other value goes through the connector's own Python function, so odd values
+proven by a strict pattern (and, for times, by Arrow's ISO 8601 parser, which refuses
+impossible dates as Python does); every other value goes through the connector's own Python function, so odd values
 keep exactly the result, ``None`` included, they get one row at a time.
 """
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import numpy
@@ -158,14 +157,7 @@ def shopify_times(texts: pa.Array, slow: Callable[[str], object]) -> pa.Array:
     exactly that form and a real date and time (no ``02-30``, ``24:00`` or leap second, which
     ``datetime.fromisoformat`` refuses too); every other value goes to ``slow``."""
     shaped = pc.match_substring_regex(texts, _SHOPIFY_TIME)
-    local_text = pc.utf8_slice_codeunits(_only(texts, shaped), 0, 19)
-    try:
-        local = pc.cast(local_text, TIMESTAMP)  # Arrow's ISO 8601 parser: refuses impossible dates and times
-        plain = shaped.fill_null(False)
-    except pa.ArrowInvalid:  # some value is not a real date or time: find which, by reading each back
-        local = pc.strptime(local_text, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
-        read_back = pc.utf8_slice_codeunits(pc.strftime(local, format="%Y-%m-%d %H:%M:%S"), 0, 19)  # %S adds .000000
-        plain = pc.equal(read_back, local_text).fill_null(False)
+    local, plain = _real_times(pc.utf8_slice_codeunits(_only(texts, shaped), 0, 19), shaped)
     offset_text = pc.if_else(plain, texts, pa.scalar("0000-00-00 00:00:00 +0000"))
     hours = pc.cast(pc.utf8_slice_codeunits(offset_text, 21, 23), pa.int64())
     minutes = pc.cast(pc.utf8_slice_codeunits(offset_text, 23, 25), pa.int64())
