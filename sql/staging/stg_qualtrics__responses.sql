@@ -5,10 +5,22 @@ with source as (
     select * from raw.qualtrics__responses
 ),
 
+-- Per key the greatest (_loaded_at, _source_file, _source_row): the latest load's last
+-- copy. Found on the narrow lineage columns alone (a hash aggregate, no sort of wide
+-- rows), then the wide row is fetched back by its lineage, which identifies a raw row.
+latest_lineage as (
+    select max(struct_pack(_loaded_at := _loaded_at, _source_file := _source_file, _source_row := _source_row)) as lineage
+    from raw.qualtrics__responses
+    group by response_id
+),
+
 latest as (
-    select *
+    select source.*
     from source
-    qualify row_number() over (partition by response_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+    semi join latest_lineage
+        on latest_lineage.lineage._loaded_at = source._loaded_at
+        and latest_lineage.lineage._source_file = source._source_file
+        and latest_lineage.lineage._source_row = source._source_row
 ),
 
 renamed as (
