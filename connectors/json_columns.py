@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from connectors.decoding import MAX_RECORD_TEXT, JsonRecord, loads
 
 BLOCK_BYTES = 1 << 20  # one read of the stream; the text stream's buffer is as large
+SCAN_ROWS = 8192  # lines per Arrow chunk handed to DuckDB
 _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile, OSError)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _OPEN_BRACE = ord("{")
@@ -272,9 +273,10 @@ class LineBatch:
         self.size += len(block.rows)
 
     def table(self) -> pa.Table:
-        # One contiguous chunk: DuckDB scans Arrow chunk by chunk, and a zip's members are
-        # hundreds of chunks of a few lines, each paying the per-vector cost of the query.
-        return pa.Table.from_batches(self._parts).combine_chunks()
+        # Even chunks: DuckDB scans Arrow chunk by chunk (one thread each), and a zip's members
+        # are hundreds of chunks of a few lines, each paying the per-vector cost of the query.
+        whole = pa.Table.from_batches(self._parts).combine_chunks()
+        return pa.Table.from_batches(whole.to_batches(max_chunksize=SCAN_ROWS), schema=whole.schema)
 
     def clear(self) -> None:
         """Drop the lines (member names stay: later lines of an open member still refer to them)."""
