@@ -319,6 +319,15 @@ def _cells(pa, pc, texts: list[str], quoted: list[int], quoted_fields: list[list
     list_type = pa.list_(pa.string())
     if not quoted:
         return _split_lines(pa, pc, texts, delimiter)
+    # Usually: every row's cells joined by a control character no cell holds, rows in file
+    # order, split once by Arrow (no reordering copy of the cells).
+    quoted_text = "".join(itertools.chain.from_iterable(quoted_fields))
+    if not any(mark in text for text in (quoted_text, "".join(texts)) for mark in (_CELL, _ROW)):
+        pieces = [text.replace(delimiter, _CELL) for text in texts]  # a plain line's fields are its text split at the delimiter
+        for index, fields in zip(quoted, quoted_fields):
+            pieces[index] = _CELL.join(fields)
+        rows = pc.split_pattern(pa.array([_ROW.join(pieces)], pa.large_string()), _ROW).flatten().cast(pa.string())
+        return pc.split_pattern(rows, _CELL)
     quoted_set = set(quoted)
     plain_rows = [i for i in range(len(texts)) if i not in quoted_set]
     plain = _split_lines(pa, pc, [texts[i] for i in plain_rows], delimiter)
@@ -330,6 +339,9 @@ def _cells(pa, pc, texts: list[str], quoted: list[int], quoted_fields: list[list
     for position, index in enumerate(quoted, start=len(plain_rows)):
         order[index] = position
     return pa.concat_arrays([plain, parsed]).take(pa.array(order, pa.int64()))
+
+
+_CELL, _ROW = "\x1f", "\x1e"  # ASCII unit and record separators
 
 
 def _split_lines(pa, pc, texts: list[str], delimiter: str):
