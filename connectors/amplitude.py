@@ -132,6 +132,15 @@ def _time_sql(expr: str) -> str:
     return f"try_strptime(trim({expr}::varchar, '\"'), ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])"
 
 
+def _text_paths() -> dict[str, tuple[str, ...]]:
+    """Text columns and the values they are taken from, in order of preference."""
+    return {
+        "insert_id": ('j."$insert_id"', 'j."insert_id"', 'j."uuid"'),
+        **{name: (f'j."{name}"',) for name in _TEXT_FIELDS},
+        "user_properties_email": tuple(f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)),
+    }
+
+
 def _query() -> str:
     top = ("$insert_id", "insert_id", *_TEXT_FIELDS, "session_id", "event_time", "server_upload_time", "event_properties", "user_properties")
     spec = jc.transform_spec({name: None for name in top})
@@ -139,8 +148,7 @@ def _query() -> str:
     email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
     checks = [f'j."{name}"' for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
     checks += [f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)]
-    texts = ",\n        ".join(f"{jc.text_value(f'j.{name}')} as {name}" for name in _TEXT_FIELDS)
-    email = ", ".join(jc.text_value(f"emails[{i}]") for i in range(1, len(EMAIL_KEYS) + 1))
+    texts = ",\n        ".join(jc.text_sources(column, paths) for column, paths in _text_paths().items())
     return f"""
 with objects as ({jc.object_lines("batch", top)}),
 parsed as (
@@ -154,11 +162,9 @@ bags as (
     from parsed
 )
 select _source_row, member,
-        coalesce({jc.text_value('j."$insert_id"')}, {jc.text_value('j."insert_id"')}, {jc.text_value('j."uuid"')}) as insert_id,
         {texts},
         {_time_sql('j.event_time')} as event_time,
         try_cast(j.session_id::varchar as bigint) as session_id,
-        coalesce({email}) as user_properties_email,
         {_time_sql('j.server_upload_time')} as server_upload_time,
         event_properties, user_properties, event_keys
 from bags
@@ -167,7 +173,7 @@ where (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is
     and {jc.simple_values(checks, ['j."session_id"'])}
     and regexp_full_match(j.event_time::varchar, {_TIME}) and {_time_sql('j.event_time')} is not null
     and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time::varchar, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
-    and (j."$insert_id" is not null or j."insert_id" is not null or j."uuid" is not null)
+    and {jc.any_text(_text_paths()["insert_id"])}
 """
 
 
@@ -184,10 +190,15 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, records: list[dict], rej
         for record, member, row in others:
             item = _item(record, row, batch.members[member])
             (records if item.__class__ is dict else rejects).append(item)
-        fast = _with_member(_with_order_and_revenue(fast), batch.members)
+        fast = _finish(fast, batch.members)
     table = jc.in_file_order(fast if fast is not None else _SCHEMA.empty_table(), records, _SCHEMA)
     rejects.sort(key=lambda reject: reject.source_row)
     return Chunk(rejects=rejects, tables={ENTITY: table} if table.num_rows else {})
+
+
+def _finish(table: pa.Table, members: list[str | None]) -> pa.Table:
+    """The SQL's result in the raw model's columns."""
+    return _with_member(_with_order_and_revenue(jc.text_columns(table, _text_paths())), members)
 
 
 def _with_order_and_revenue(table: pa.Table) -> pa.Table:

@@ -89,9 +89,7 @@ def _query() -> str:
     top_spec = jc.transform_spec({**{name: None for name in sorted(top)}, "properties": None})
     props_spec = jc.transform_spec({name: None for name in sorted(nested)})
     checks = [_path(name) for paths in _TEXT_FIELDS.values() for name in paths]
-    texts = ",\n        ".join(
-        f"coalesce({', '.join(jc.text_value(_path(name)) for name in paths)}) as {column}" for column, paths in _TEXT_FIELDS.items()
-    )
+    texts = ",\n        ".join(jc.text_sources(column, [_path(name) for name in paths]) for column, paths in _TEXT_FIELDS.items())
     return f"""
 with objects as ({jc.object_lines("batch")}),
 parsed as (
@@ -105,11 +103,10 @@ bags as (
 ),
 fields as (
     select _source_row, top_keys, bag, bag_keys, props, j,
-        {texts},
         coalesce(props."time", j."time")::varchar as raw_time
     from bags
 )
-select _source_row, {", ".join(_TEXT_FIELDS)},
+select _source_row, {texts},
         case when length(raw_time) <= 11 then make_timestamp(try_cast(raw_time as bigint) * 1000000)
              else make_timestamp(try_cast(raw_time as bigint) * 1000) end as time,
         raw_time as time_text,
@@ -122,7 +119,7 @@ where {jc.plain_bag("bag")}
     and regexp_full_match(raw_time, '[1-9][0-9]{{0,13}}')
     -- milliseconds: Python divides as a float, exact to the microsecond below 2**32 seconds
     and (length(raw_time) <= 11 or try_cast(raw_time as bigint) < 4294967296000)
-    and insert_id is not null
+    and {jc.any_text(_path(name) for name in _TEXT_FIELDS["insert_id"])}
 """
 
 
@@ -143,10 +140,15 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, stream_breaks: list[Reje
                 records.append(_event(record.value, row))
             except ValueError as exc:
                 rejects.append(Reject(ENTITY, row, str(exc), record.text))
-        table = jc.in_file_order(_with_order_and_revenue(table), records, _SCHEMA)
+        table = jc.in_file_order(_finish(table, batch.members), records, _SCHEMA)
         if table.num_rows:
             return Chunk(rejects=rejects + stream_breaks, tables={ENTITY: table})
     return Chunk(rejects=rejects + stream_breaks)
+
+
+def _finish(table: pa.Table, members: list) -> pa.Table:
+    """The SQL's result in the raw model's columns."""
+    return _with_order_and_revenue(jc.text_columns(table, _TEXT_FIELDS))
 
 
 def _repeated_keys(table: pa.Table) -> np.ndarray:

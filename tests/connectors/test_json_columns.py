@@ -198,9 +198,7 @@ def _sql_rows(module, lines: list[str], member: str | None) -> dict[int, dict]:
         fast, _ = parser.split(batch.table(), module._QUERY, module._ALSO_PYTHON)
     finally:
         parser.close()
-    table = module._with_order_and_revenue(fast)
-    if module is amplitude:
-        table = module._with_member(table, batch.members)
+    table = module._finish(fast, batch.members)
     return {row["_source_row"]: row for row in table.to_pylist()}
 
 
