@@ -5,18 +5,36 @@ with source as (
     select * from raw.shopify_customers__customers
 ),
 
-keyed as (
+customer_keys as (
     select
-        *,
         coalesce(customer_id, 'email:' || cxp_email(email), 'row:' || row_hash) as customer_key,
-        case when length(trim(default_address_country_code)) = 2 then upper(trim(default_address_country_code)) end as phone_region
-    from source
+        _loaded_at,
+        _source_file,
+        _source_row
+    from raw.shopify_customers__customers
+),
+
+-- Per key the greatest (_loaded_at, _source_file, _source_row): the latest load's last
+-- copy. Found on the narrow key and lineage columns alone (a hash aggregate, no sort of
+-- wide rows), then the wide row is fetched back by its lineage, which identifies a raw row.
+latest_lineage as (
+    select
+        customer_key,
+        max(struct_pack(_loaded_at := _loaded_at, _source_file := _source_file, _source_row := _source_row)) as lineage
+    from customer_keys
+    group by customer_key
 ),
 
 latest as (
-    select *
-    from keyed
-    qualify row_number() over (partition by customer_key order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+    select
+        source.*,
+        latest_lineage.customer_key,
+        case when length(trim(default_address_country_code)) = 2 then upper(trim(default_address_country_code)) end as phone_region
+    from source
+    inner join latest_lineage
+        on latest_lineage.lineage._loaded_at = source._loaded_at
+        and latest_lineage.lineage._source_file = source._source_file
+        and latest_lineage.lineage._source_row = source._source_row
 ),
 
 renamed as (

@@ -10,10 +10,24 @@ first_rows as (
     select * from source where line_number = 1
 ),
 
+-- Per order the greatest (_loaded_at, _source_file, _source_row) of its first rows: the
+-- latest load's last copy. Found on the narrow lineage columns alone (a hash aggregate, no
+-- sort of wide rows), then the wide row is fetched back by its lineage, which identifies a
+-- raw row. The narrow steps read the raw table itself so that `source` stays a plain scan.
+latest_lineage as (
+    select max(struct_pack(_loaded_at := _loaded_at, _source_file := _source_file, _source_row := _source_row)) as lineage
+    from raw.shopify_orders__orders
+    where line_number = 1
+    group by order_id
+),
+
 latest as (
-    select *
+    select first_rows.*
     from first_rows
-    qualify row_number() over (partition by order_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+    semi join latest_lineage
+        on latest_lineage.lineage._loaded_at = first_rows._loaded_at
+        and latest_lineage.lineage._source_file = first_rows._source_file
+        and latest_lineage.lineage._source_row = first_rows._source_row
 ),
 
 line_totals as (
@@ -23,7 +37,7 @@ line_totals as (
         order_first_row,
         count(*) as line_items,
         cast(sum(lineitem_quantity) as bigint) as quantity
-    from source
+    from raw.shopify_orders__orders
     group by _source_file, _loaded_at, order_first_row
 ),
 
