@@ -225,6 +225,6 @@ def test_models_transpile_to_spark(name):
     spark = sql_models.find(name).transpile("spark")
     sqlglot.parse_one(spark, read="spark")
     # the latest-version dedupe survives: a ranking window, or the greatest lineage per key
-    # fetched back with a semi join
+    # fetched back by a join on lineage
     upper = spark.upper()
-    assert "ROW_NUMBER() OVER" in upper or ("STRUCT(_LOADED_AT AS _LOADED_AT" in upper and "SEMI JOIN" in upper)
+    assert "ROW_NUMBER() OVER" in upper or ("STRUCT(_LOADED_AT AS _LOADED_AT" in upper and " JOIN LATEST_LINEAGE" in upper)
