@@ -308,6 +308,7 @@ def iter_csv_batches(
                 quoted_fields.append(fields)
                 numbers.append(number)
                 texts.append(text)
+            lines.block = block = []  # the texts hold what is needed of the lines
             if numbers:
                 yield CsvBatch(numbers, texts, _cells(pa, pc, texts, quoted, quoted_fields, delimiter), errors)
 
