@@ -135,8 +135,8 @@ def _time_sql(expr: str) -> str:
 def _text_paths() -> dict[str, tuple[str, ...]]:
     """Text columns and the values they are taken from, in order of preference."""
     return {
-        "insert_id": ('j."$insert_id"', 'j."insert_id"', 'j."uuid"'),
-        **{name: (f'j."{name}"',) for name in _TEXT_FIELDS},
+        "insert_id": ('"$insert_id"', '"insert_id"', '"uuid"'),
+        **{name: (f'"{name}"',) for name in _TEXT_FIELDS},
         "user_properties_email": tuple(f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)),
     }
 
@@ -148,17 +148,24 @@ def _query() -> str:
     email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
     checks = [f'j."{name}"' for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
     checks += [f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)]
-    texts = ",\n        ".join(jc.text_sources(column, paths) for column, paths in _text_paths().items())
+    # The values come from a second json_transform with VARCHAR leaves (strings unescaped):
+    # cheaper than unquoting the JSON texts the checks read.
+    text_spec = jc.transform_spec(("$insert_id", "insert_id", *_TEXT_FIELDS), "VARCHAR")
+    texts = ",\n        ".join(
+        jc.text_column(column, [path if path.startswith("emails") else f"j_text.{path}" for path in paths])
+        for column, paths in _text_paths().items()
+    ).replace("emails[", "email_texts[")
     return f"""
 with objects as ({jc.object_lines("batch", top)}),
 parsed as (
-    select _source_row, member, json_transform(line, {spec}) as j
+    select _source_row, member, json_transform(line, {spec}) as j, json_transform(line, {text_spec}) as j_text
     from objects
 ),
 bags as (
     select *, j.event_properties::varchar as event_properties, j.user_properties::varchar as user_properties,
         json_keys(j.event_properties) as event_keys, json_keys(j.user_properties) as user_keys,
-        json_extract(j.user_properties, {email_paths}) as emails
+        json_extract(j.user_properties, {email_paths}) as emails,
+        json_extract_string(j.user_properties, {email_paths}) as email_texts
     from parsed
 )
 select _source_row, member,
@@ -173,7 +180,7 @@ where (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is
     and {jc.simple_values(checks, ['j."session_id"'])}
     and regexp_full_match(j.event_time::varchar, {_TIME}) and {_time_sql('j.event_time')} is not null
     and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time::varchar, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
-    and {jc.any_text(_text_paths()["insert_id"])}
+    and {jc.any_text(f"j.{path}" for path in _text_paths()["insert_id"])}
 """
 
 
@@ -198,7 +205,7 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, records: list[dict], rej
 
 def _finish(table: pa.Table, members: list[str | None]) -> pa.Table:
     """The SQL's result in the raw model's columns."""
-    return _with_member(_with_order_and_revenue(jc.text_columns(table, _text_paths())), members)
+    return _with_member(_with_order_and_revenue(table), members)
 
 
 def _with_order_and_revenue(table: pa.Table) -> pa.Table:

@@ -55,10 +55,12 @@ _NOT_PLAIN_TEXT = (
     r"|\x1f-?[0-9]+[.eE]|\x1f-?[0-9]{19}"  # a float, or an integer that may not fit 64 bits
 ).replace("S", _SPACE)
 _INT = r"null|-?[0-9]{1,18}"
-RISKY_LINE = r"[:\[,]\s*-?(?i:nan|inf)|,\s*[}\]]|\d{300}|[:\[,]\s*-?[\d.]+[eE]\+?\d{3}|\\u00"
-# Bag text DuckDB writes differently from orjson: floats of 1e16 and beyond or with a
-# positive exponent, NaN/Infinity, control characters escaped in upper case.
-RISKY_BAG = r"[:,\[]-?(?:\d{17}|\d+(?:\.\d+)?e\+?\d|NaN|Infinity)|\\u00[01]"
+# Lines DuckDB's reader accepts but orjson refuses (NaN/Infinity, trailing commas, numbers
+# beyond a double), \u00xx escapes (an escaped key could hide a duplicate; DuckDB writes
+# control characters in upper case) and numbers DuckDB writes differently from orjson when
+# it re-writes a property bag: only floats of 1e16 and beyond do (checked against Python on
+# random floats of every magnitude), and in the line those have 17 digits or an exponent.
+RISKY_LINE = r"[:\[,]\s*-?(?:(?i:nan|inf)|[0-9]{17}|[0-9.]+[eE])|,\s*[}\]]|\\u00"
 
 
 def sql_text(value: str) -> str:
@@ -66,11 +68,12 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def transform_spec(fields: dict) -> str:
-    """The json_transform structure that reads every field as JSON text (nested dicts: nested objects)."""
+def transform_spec(fields, leaf: str = "JSON") -> str:
+    """The json_transform structure that reads every field as ``leaf``: JSON (its minified JSON
+    text, for the checks) or VARCHAR (text unescaped, for the values). Nested dicts: nested objects."""
     def spec(node):
-        return {key: spec(sub) for key, sub in node.items()} if isinstance(node, dict) else "JSON"
-    return sql_text(orjson.dumps(spec(fields)).decode())
+        return {key: spec(sub) for key, sub in node.items()} if isinstance(node, dict) else leaf
+    return sql_text(orjson.dumps(spec(fields if isinstance(fields, dict) else dict.fromkeys(fields))).decode())
 
 
 def simple_values(texts: list[str], ints: list[str] = ()) -> str:
@@ -83,10 +86,11 @@ def simple_values(texts: list[str], ints: list[str] = ()) -> str:
     return condition
 
 
-def text_sources(column: str, exprs) -> str:
-    """SQL select items: the JSON text of each expression a text column is taken from, in
-    order of preference, as ``column#1``, ``column#2``... (``text_columns`` makes the column)."""
-    return ", ".join(f'{expr}::varchar as "{column}#{i}"' for i, expr in enumerate(exprs, start=1))
+def text_column(column: str, exprs) -> str:
+    """A SQL select item: the first of the VARCHAR values ``exprs`` with text (Python's
+    ``_s(a) or _s(b)``), for values simple_values accepted (so there is nothing to strip)."""
+    values = ", ".join(f"nullif({expr}, '')" for expr in exprs)
+    return f"coalesce({values}) as {column}"
 
 
 def any_text(exprs) -> str:
@@ -94,31 +98,10 @@ def any_text(exprs) -> str:
     return "(" + " or ".join(f"coalesce({expr}::varchar, 'null') not in ('null', '\"\"')" for expr in exprs) + ")"
 
 
-def _text_of_json(values: pa.Array) -> pa.Array:
-    """Python's stripped text of JSON values simple_values accepted: strings unquoted, "" and null -> null."""
-    quoted = pc.starts_with(values, '"')
-    text = pc.if_else(quoted, pc.utf8_slice_codeunits(values, 1, -1), values)
-    blank = pc.if_else(quoted, pc.equal(text, ""), pc.equal(values, "null"))
-    return pc.if_else(blank, pa.scalar(None, pa.string()), text)
-
-
-def text_columns(table: pa.Table, columns) -> pa.Table:
-    """Each text column from its ``column#i`` sources (text_sources): the first with text, as
-    Python's ``_s(a) or _s(b)`` reads it. Done in Arrow: as SQL CASE expressions they cost more than the parsing."""
-    for column in columns:
-        sources = [name for name in table.column_names if name.startswith(column + "#")]
-        texts = [_text_of_json(table[name].combine_chunks()) for name in sources]
-        table = table.drop_columns(sources).append_column(column, pc.coalesce(*texts) if len(texts) > 1 else texts[0])
-    return table
-
-
 def plain_bag(expr: str) -> str:
-    """A SQL condition: ``expr`` (JSON text) is NULL or an object whose DuckDB text is orjson's:
-    no nested object (whose keys could repeat), no number DuckDB writes differently."""
-    return (
-        f"({expr} is null or (starts_with({expr}, '{{') and {expr} not like '_%{{%' "
-        f"and not regexp_matches({expr}, {sql_text(RISKY_BAG)})))"
-    )
+    """A SQL condition: ``expr`` (JSON text) is NULL or an object without nested objects (whose
+    keys could repeat); its numbers are checked on the line (RISKY_LINE)."""
+    return f"({expr} is null or (starts_with({expr}, '{{') and {expr} not like '_%{{%'))"
 
 
 def distinct_keys(expr: str) -> str:
@@ -150,9 +133,11 @@ def object_lines(table: str, single_keys: tuple[str, ...] = ()) -> str:
     too, a cheap superset of a repeated top-level key (an escaped name needs \\u00, also left).
     """
     risky = RISKY_LINE + "".join(f'|"{re.escape(key)}"[^\\x00]*"{re.escape(key)}"' for key in single_keys)
+    # orjson refuses nesting deeper than 1024; DuckDB does not: long lines with as many brackets go to Python.
+    nesting = "(strlen(line) < 2048 or strlen(line) - strlen(replace(replace(line, '[', ''), '{', '')) < 1024)"
     return (
         f"select * from {table} where starts_with(line, '{{') and json_valid(line) "
-        f"and not regexp_matches(line, {sql_text(risky)})"
+        f"and not regexp_matches(line, {sql_text(risky)}) and {nesting}"
     )
 
 

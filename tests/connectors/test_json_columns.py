@@ -152,6 +152,7 @@ AMPLITUDE_LINES = [
     '{"$insert_id":"ins-43","event_time":"' + T + '","event_properties":{"s":"x,Infinity","t":"{not nested}"}}',
     '{"$insert_id":"ins-44","event_time":"' + T + '","user_properties":{"email":"a@b.c","email":"last@b.c"}}',
     '{"$insert_id":"ins-45","event_time":"' + T + '","event_properties":{"e":1E+2,"n":-0.0,"m":1.7976931348623157e308}}',
+    '{"$insert_id":"ins-46","event_time":"' + T + '","deep":' + "[" * 1100 + "]" * 1100 + "}",
 ]
 
 MIXPANEL_BASE = {"time": 1724655278, "distinct_id": "d", "$device_id": "dev", "$user_id": "u", "$insert_id": "mp", "$os": "iOS",
@@ -218,7 +219,8 @@ def test_every_row_the_sql_takes_reads_as_python_reads_it(module, lines, member)
 
 @pytest.mark.parametrize(("module", "line"), [
     (amplitude, AMPLITUDE_LINES[2]), (amplitude, AMPLITUDE_LINES[33]), (amplitude, AMPLITUDE_LINES[35]),
-    (amplitude, AMPLITUDE_LINES[39]), (amplitude, AMPLITUDE_LINES[43]), (mixpanel, MIXPANEL_LINES[27]), (mixpanel, MIXPANEL_LINES[28]),
+    (amplitude, AMPLITUDE_LINES[39]), (amplitude, AMPLITUDE_LINES[43]), (amplitude, AMPLITUDE_LINES[45]),
+    (mixpanel, MIXPANEL_LINES[27]), (mixpanel, MIXPANEL_LINES[28]),
 ])
 def test_rows_the_sql_would_read_differently_are_left_to_python(module, line):
     # Duplicate keys, NaN, escaped keys, numbers DuckDB writes differently: not taken.
@@ -260,3 +262,21 @@ def test_chunks_stay_bounded_and_rows_in_order(tmp_path):
     assert all(len(chunk) <= 100 for chunk in chunks)
     rows = [r["_source_row"] for chunk in chunks for r in chunk.as_dicts().get("events", [])]
     assert rows == sorted(rows) and len(rows) + sum(len(c.rejects) for c in chunks) == 1000
+
+
+def test_numbers_in_property_bags_keep_orjsons_text():
+    """DuckDB writes some floats differently from orjson (1e+16 as 10000000000000000.0): every
+    bag the SQL takes must read exactly as Python writes it, over floats of every magnitude."""
+    import random
+    import struct
+
+    generator = random.Random(7)
+    values = [generator.uniform(-1, 1) * 10 ** generator.randint(-30, 30) for _ in range(1500)]
+    values += [struct.unpack("d", struct.pack("Q", generator.getrandbits(64)))[0] for _ in range(500)]
+    values += [round(generator.uniform(0, 500), 2) for _ in range(300)] + [2**63, 2**64 - 1, -(2**63), 10**16, 1e16]
+    lines = [_mixpanel_event(i, value=v) for i, v in enumerate(values) if v == v and abs(v) != float("inf")]
+    taken = _sql_rows(mixpanel, lines, None)
+    assert len(taken) > 500  # those with an exponent or 17 digits go to Python
+    for row, line in enumerate(lines, start=1):
+        if row in taken:
+            assert taken[row] == mixpanel._event(orjson.loads(line), row), line
