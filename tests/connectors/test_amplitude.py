@@ -227,3 +227,49 @@ def test_file_patterns(tmp_path):
     for name in ("412345.zip", "a.json.gz", "b.jsonl", "c.json", "d.JSONL", "notes.txt"):
         (tmp_path / name).write_text("")
     assert [p.name for p in amplitude.files(tmp_path)] == ["412345.zip", "a.json.gz", "b.jsonl", "c.json", "d.JSONL"]
+
+
+def _python_alone(path: Path) -> tuple[list[dict], list[tuple]]:
+    """The export read line by line with decoding.iter_json_lines and ``_item`` (the per-record
+    Python the column-wise reader falls back to), rows numbered across members."""
+    from connectors.amplitude import MEMBER_SUFFIXES, _first_char, _item
+    from connectors.decoding import iter_json_lines, iter_zip_members, text_stream
+
+    rows, rejects, rows_before = [], [], 0
+    for member, stream in iter_zip_members(path, MEMBER_SUFFIXES):
+        with stream:
+            try:
+                lines = text_stream(stream)
+                first = _first_char(lines)
+            except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+                rejects.append((rows_before + 1, f"{member}: cannot be decompressed ({exc})", ""))
+                rows_before += 1
+                continue
+            assert first != "["
+            for record in iter_json_lines(lines):
+                item = _item(record, rows_before + record.row, member)
+                if isinstance(item, dict):
+                    rows.append(item)
+                else:
+                    rejects.append((item.source_row, item.reason, item.record))
+            rows_before = max([rows_before] + [r["_source_row"] for r in rows] + [r[0] for r in rejects])
+    return rows, rejects
+
+
+def test_zip_of_awkward_members_reads_as_line_by_line_python(tmp_path, read):
+    """Members in UTF-16, with CRLF or lone CR endings, blank and broken lines, one cut off,
+    one not gzip at all: the column-wise reader gives what reading line by line gives."""
+    hour_18 = (FIXTURES / "412345_2024-11-05_18#0.jsonl").read_text()
+    hour_19 = (FIXTURES / "412345_2024-11-05_19#0.jsonl").read_text()
+    path = tmp_path / "412345.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("412345/412345_2024-11-05_1#0.json.gz", gzip.compress(b"\xff\xfe" + hour_18.replace("\n", "\r\n").encode("utf-16-le"), mtime=0))
+        archive.writestr("412345/412345_2024-11-05_2#0.json.gz", truncated_gzip(hour_19, 1))
+        archive.writestr("412345/412345_2024-11-05_3#0.json.gz", b"\x1f\x8b\x08 no deflate stream")
+        archive.writestr("412345/412345_2024-11-05_4#0.json", "\r".join(hour_19.splitlines()) + "\r\n\n \n")
+        archive.writestr("412345/412345_2024-11-05_5#0.json.gz", gzip_bytes(hour_18 + "\n\u00a0\n" + hour_19))
+    expected_rows, expected_rejects = _python_alone(path)
+    result = read(amplitude, path, CxpConfig(chunk_size=100))
+    assert result.rows("events") == expected_rows
+    assert [(r.source_row, r.reason, r.record) for r in result.rejects] == expected_rejects
+    assert len(expected_rows) > 10

@@ -147,3 +147,42 @@ def test_broken_gzip_header_fails_the_file(tmp_path):
     path.write_bytes(b"\x1f\x8b\x08\x00garbage")
     with pytest.raises(UnreadableFile):
         list(mixpanel.read(path, CxpConfig()))
+
+
+def _python_alone(path: Path) -> tuple[list[dict], list[tuple]]:
+    """The file read line by line with decoding.iter_json_lines and ``_event``: what the
+    column-wise reader must give."""
+    from connectors.decoding import iter_json_lines, open_text
+    from connectors.mixpanel import _event
+
+    rows, rejects = [], []
+    with open_text(path) as lines:
+        for record in iter_json_lines(lines):
+            if record.error is not None:
+                rejects.append((record.row, record.error, record.text))
+                continue
+            try:
+                rows.append(_event(record.value, record.row))
+            except ValueError as exc:
+                rejects.append((record.row, str(exc), record.text))
+    return rows, rejects
+
+
+@pytest.mark.parametrize("layout", ["utf-16 crlf", "lone cr", "cut gzip"])
+def test_awkward_files_read_as_line_by_line_python(tmp_path, read, layout):
+    lines = (FIXTURES / "export_2024-11-05.jsonl").read_text().splitlines() + ["", " ", "\u00a0"]
+    path = tmp_path / "export.jsonl"
+    if layout == "utf-16 crlf":
+        path.write_bytes(b"\xfe\xff" + "\r\n".join(lines * 3).encode("utf-16-be"))
+    elif layout == "lone cr":
+        path.write_bytes(("\r".join(lines * 3) + "\r").encode())
+    else:
+        path = tmp_path / "export.jsonl.gz"
+        compressor = zlib.compressobj(wbits=31)
+        data = b"".join(compressor.compress((line + "\n").encode()) + compressor.flush(zlib.Z_FULL_FLUSH) for line in lines * 3)
+        path.write_bytes(data[: len(data) - 40])
+    expected_rows, expected_rejects = _python_alone(path)
+    result = read(mixpanel, path, CxpConfig(chunk_size=100))
+    assert result.rows("events") == expected_rows
+    assert [(r.source_row, r.reason, r.record) for r in result.rejects] == expected_rejects
+    assert len(expected_rows) > 10
