@@ -39,7 +39,7 @@ from pipelines.sql_functions import register_functions  # noqa: E402
 from pipelines.sql_models import find  # noqa: E402
 from pipelines.warehouse import build_path  # noqa: E402
 
-IDENTITY_MODELS = ("identity.name_variants", "identity.person_records", "identity.identifiers", "identity.identifier_usage",
+IDENTITY_MODELS = ("identity.name_variants", "identity.email_providers", "identity.person_records", "identity.identifiers", "identity.identifier_usage",
                    "identity.deterministic_links")
 
 RECORD_NODES = """

@@ -1,5 +1,6 @@
 -- Identifiers: one row per (person record, identifier type, normalised value).
--- Types: email (matching key: Gmail dots, googlemail and +tags folded), phone (E.164),
+-- Types: email (matching key: Gmail dots, googlemail and +tags folded, a big provider's
+-- mistyped domain corrected), phone (E.164),
 -- shop_customer_id (the shop's customer id, also when another system quotes it as
 -- 8123…, CUST-8123…, cust_8123… or gid://shopify/Customer/8123…), app_account,
 -- device, zendesk_user, delighted_person, twitter_user, facebook_user, external_id,
@@ -166,6 +167,24 @@ shop_refs as (
     where id_raw is not null
 ),
 
+domain_fixes as (
+    -- a mistyped domain of a big mailbox provider (hotmial.com, gmail.con): one typo away from
+    -- exactly one provider in identity.email_providers and no provider itself (as in identity.person_records)
+    select d.email_domain, min(p.domain) as fixed_domain
+    from (select distinct split_part(id_raw, '@', 2) as email_domain from shop_refs where id_type = 'email') d
+    inner join identity.email_providers p on damerau_levenshtein(d.email_domain, p.domain) = 1
+    left join identity.email_providers known on known.domain = d.email_domain
+    where known.domain is null
+    group by d.email_domain
+    having count(*) = 1
+),
+
+mailed as (
+    select r.*, coalesce(f.fixed_domain, split_part(r.id_raw, '@', 2)) as key_domain
+    from shop_refs r
+    left join domain_fixes f on r.id_type = 'email' and f.email_domain = split_part(r.id_raw, '@', 2)
+),
+
 normalised as (
     select
         node_id,
@@ -175,9 +194,9 @@ normalised as (
         case id_type
             -- the matching key of a valid email (cxp_email_key without re-validating: every
             -- email here is a staging email, already cxp_email, or validated below)
-            when 'email' then case when split_part(id_raw, '@', 2) in ('gmail.com', 'googlemail.com')
+            when 'email' then case when key_domain in ('gmail.com', 'googlemail.com')
                                    then replace(split_part(split_part(id_raw, '@', 1), '+', 1), '.', '') || '@gmail.com'
-                                   else split_part(split_part(id_raw, '@', 1), '+', 1) || '@' || split_part(id_raw, '@', 2) end
+                                   else split_part(split_part(id_raw, '@', 1), '+', 1) || '@' || key_domain end
             -- staging phones are E.164 already; only raw ones (ticket senders) need parsing
             when 'phone' then case when regexp_matches(id_raw, '^\+[1-9][0-9]{7,14}$') then id_raw else cxp_phone(id_raw, null) end
             when 'shop_customer_id' then shop_digits
@@ -188,7 +207,7 @@ normalised as (
             when 'external_id' then case when shop_digits is null then nullif(lower(trim(id_raw)), '') end
             else nullif(trim(id_raw), '')
         end as id_value
-    from shop_refs
+    from mailed
 )
 
 select distinct n.node_id, n.id_type, n.id_value, n.quoted

@@ -328,9 +328,29 @@ keyed as (
     -- comparison keys: lower case, no accents, letters only; a first name by its formal form
     select
         *,
+        split_part(email, '@', 1) as email_local,
+        split_part(email, '@', 2) as email_domain,
         nullif(regexp_replace(lower(strip_accents(coalesce(first_name, display_name))), '[^a-z]', '', 'g'), '') as first_name_plain,
         nullif(regexp_replace(lower(strip_accents(last_name)), '[^a-z]', '', 'g'), '') as last_name_key
     from split
+),
+
+domain_fixes as (
+    -- a mistyped domain of a big mailbox provider (hotmial.com, gmail.con): one typo away from
+    -- exactly one provider in identity.email_providers and no provider itself
+    select d.email_domain, min(p.domain) as fixed_domain
+    from (select distinct email_domain from keyed where email_domain <> '') d
+    inner join identity.email_providers p on damerau_levenshtein(d.email_domain, p.domain) = 1
+    left join identity.email_providers known on known.domain = d.email_domain
+    where known.domain is null
+    group by d.email_domain
+    having count(*) = 1
+),
+
+mailed as (
+    select k.*, coalesce(f.fixed_domain, k.email_domain) as key_domain
+    from keyed k
+    left join domain_fixes f using (email_domain)
 )
 
 select
@@ -345,10 +365,12 @@ select
     coalesce(v.formal_name, k.first_name_plain) as first_name_key,
     k.last_name_key,
     k.email,
-    -- cxp_email_key without re-validating (every email here is already cxp_email)
-    case when split_part(k.email, '@', 2) in ('gmail.com', 'googlemail.com')
-         then replace(split_part(split_part(k.email, '@', 1), '+', 1), '.', '') || '@gmail.com'
-         else split_part(split_part(k.email, '@', 1), '+', 1) || '@' || split_part(k.email, '@', 2) end as email_key,
+    -- cxp_email_key without re-validating (every email here is already cxp_email), on the
+    -- domain with a provider's typo corrected
+    case when k.email is null then null
+         when k.key_domain in ('gmail.com', 'googlemail.com')
+         then replace(split_part(k.email_local, '+', 1), '.', '') || '@gmail.com'
+         else split_part(k.email_local, '+', 1) || '@' || k.key_domain end as email_key,
     k.phone,
     k.company,
     k.address,
@@ -362,5 +384,5 @@ select
     k.app_user_id,
     k.app_device_id,
     k.app_email
-from keyed k
+from mailed k
 left join identity.name_variants v on v.nickname = k.first_name_plain

@@ -99,7 +99,8 @@ def resolve(con: duckdb.DuckDBPyConnection, config: CxpConfig | None = None) -> 
     config = config or CxpConfig()
     models = {m.table: m for m in discover(("identity", "core"))}
     write_blocked_identifiers(con, config.identity.blocked_identifiers, config.default_phone_region)
-    for name in ("identity.name_variants", "identity.person_records", "identity.identifiers", "identity.identifier_usage", "identity.deterministic_links"):
+    for name in ("identity.name_variants", "identity.email_providers", "identity.person_records", "identity.identifiers",
+                 "identity.identifier_usage", "identity.deterministic_links"):
         models[name].build(con)
     build_probabilistic_links(con, config.identity)
     build_node_assignment(con, config.identity)

@@ -374,3 +374,25 @@ def test_a_typo_email_order_at_the_customers_street_joins_by_probabilistic_match
     resolve(con)
     assert customer_of(con, "shopify", "orders", "1") == customer_of(con, "shopify", "customers", "7140000000001")
     assert rule_of(con, "shopify", "orders", "1") == "probabilistic"
+
+
+def test_a_big_providers_mistyped_domain_is_the_same_mailbox(con):
+    load(con, "stg_shopify__customers", [
+        dict(customer_id="7140000000001", first_name="Conor", last_name="Gallagher", email_raw="conor.gallagher@yahoo.com"),
+        dict(customer_id="7140000000002", first_name="Minh", last_name="Do", email_raw="minhdo@gmail.com"),
+        dict(customer_id="7140000000003", first_name="Ola", last_name="Nowak", email_raw="ola@wp.pl"),
+        dict(customer_id="7140000000004", first_name="Jean", last_name="Roux", email_raw="jroux@yahoo.fr"),
+    ])
+    load(con, "stg_zendesk__users", [
+        dict(user_id="1", name="Conor Gallagher", email_raw="conor.gallagher@yaho.com", role="end-user"),
+        dict(user_id="2", name="Minh Do", email_raw="minh.do@gmai.com", role="end-user"),  # gmai.com is gmail.com: dots fold too
+        dict(user_id="3", name="Ola Nowak", email_raw="ola@op.pl", role="end-user"),  # another real provider, one letter from wp.pl
+        dict(user_id="4", name="Jean Roux", email_raw="jroux@yahoo.dr", role="end-user"),  # yahoo.de or yahoo.fr? no telling
+    ])
+    resolve(con)
+    assert customer_of(con, "zendesk", "users", "1") == customer_of(con, "shopify", "customers", "7140000000001")
+    assert rule_of(con, "zendesk", "users", "1") == "email"
+    assert customer_of(con, "zendesk", "users", "2") == customer_of(con, "shopify", "customers", "7140000000002")
+    assert customer_of(con, "zendesk", "users", "3") != customer_of(con, "shopify", "customers", "7140000000003")
+    assert customer_of(con, "zendesk", "users", "4") != customer_of(con, "shopify", "customers", "7140000000004")
+    assert value(con, "select email_key from identity.person_records where node_id = 'zendesk:users:2'") == "minhdo@gmail.com"
