@@ -147,3 +147,28 @@ def test_an_empty_table_is_still_readable(con, tmp_path):
         assert ds.dataset(tmp_path / "empty", format="parquet").count_rows() == 0
     finally:
         con.execute("drop table marts.empty_scratch")
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["2024-01-31 23:59:59.999999", "2024-02-01 00:00:00", "2024-12-31 12:00:00", None, "2025-01-01 00:00:00"],
+        ["2024-03-05 10:00:00", "infinity", "-infinity", None],  # no month range holds ±infinity
+    ],
+    ids=["month_edges", "infinite_times"],
+)
+def test_each_row_lands_in_its_month_folder_exactly_once(tmp_path, times):
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.timed (id integer, occurred_at timestamp)")
+    con.executemany("insert into marts.timed values (?, cast(? as timestamp))", list(enumerate(times)))
+    exported = parquet.write_table(con, "marts.timed", tmp_path / "timed")
+    assert exported.rows == len(times)
+    expected = con.execute(
+        "select id, coalesce(strftime(occurred_at, '%Y-%m'), 'all') from marts.timed order by id"
+    ).fetchall()
+    got = con.execute(
+        f"select id, month from read_parquet('{tmp_path}/timed/*/*.parquet', hive_partitioning = true, hive_types_autocast = false) order by id"
+    ).fetchall()
+    assert got == expected
+    assert {p.name for p in (tmp_path / "timed").iterdir()} == {f"month={label}" for _, label in expected}
