@@ -125,62 +125,55 @@ _TEXT_FIELDS = (
     "uuid", "event_type", "user_id", "device_id", "amplitude_id", "adid", "idfa", "idfv",
     "platform", "os_name", "version_name", "country", "city",
 )
-_TIME = r"""'"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{6})?"'"""
+_TIME = r"'[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{6})?'"
 
 
 def _time_sql(expr: str) -> str:
-    return f"try_strptime(trim({expr}::varchar, '\"'), ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])"
+    return f"try_strptime({expr}, ['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'])"
 
 
 def _text_paths() -> dict[str, tuple[str, ...]]:
     """Text columns and the values they are taken from, in order of preference."""
     return {
-        "insert_id": ('"$insert_id"', '"insert_id"', '"uuid"'),
-        **{name: (f'"{name}"',) for name in _TEXT_FIELDS},
+        "insert_id": ('j."$insert_id"', 'j."insert_id"', 'j."uuid"'),
+        **{name: (f'j."{name}"',) for name in _TEXT_FIELDS},
         "user_properties_email": tuple(f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)),
     }
 
 
 def _query() -> str:
-    top = ("$insert_id", "insert_id", *_TEXT_FIELDS, "session_id", "event_time", "server_upload_time", "event_properties", "user_properties")
-    spec = jc.transform_spec({name: None for name in top})
-    # json_extract, not json_transform: struct fields cannot differ only by case (email, Email).
+    scalars = ("$insert_id", "insert_id", *_TEXT_FIELDS, "session_id", "event_time", "server_upload_time")
+    # VARCHAR leaves give the values as text (see json_columns); the bags as JSON.
+    spec = jc.transform_spec({**dict.fromkeys(scalars, "VARCHAR"), "event_properties": "JSON", "user_properties": "JSON"})
+    # json_extract_string, not json_transform: struct fields cannot differ only by case (email, Email).
     email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
-    checks = [f'j."{name}"' for name in ("$insert_id", "insert_id", *_TEXT_FIELDS)]
-    checks += [f"emails[{i}]" for i in range(1, len(EMAIL_KEYS) + 1)]
-    # The values come from a second json_transform with VARCHAR leaves (strings unescaped):
-    # cheaper than unquoting the JSON texts the checks read.
-    text_spec = jc.transform_spec(("$insert_id", "insert_id", *_TEXT_FIELDS), "VARCHAR")
-    texts = ",\n        ".join(
-        jc.text_column(column, [path if path.startswith("emails") else f"j_text.{path}" for path in paths])
-        for column, paths in _text_paths().items()
-    ).replace("emails[", "email_texts[")
+    paths = [path for paths in _text_paths().values() for path in paths]
+    texts = ",\n        ".join(jc.text_column(column, paths) for column, paths in _text_paths().items())
     return f"""
-with objects as ({jc.object_lines("batch", top)}),
+with objects as ({jc.object_lines("batch", (*scalars, "event_properties", "user_properties"))}),
 parsed as (
-    select _source_row, member, json_transform(line, {spec}) as j, json_transform(line, {text_spec}) as j_text
+    select _source_row, member, json_transform(line, {spec}) as j
     from objects
 ),
 bags as (
     select *, j.event_properties::varchar as event_properties, j.user_properties::varchar as user_properties,
         json_keys(j.event_properties) as event_keys, json_keys(j.user_properties) as user_keys,
-        json_extract(j.user_properties, {email_paths}) as emails,
-        json_extract_string(j.user_properties, {email_paths}) as email_texts
+        json_extract_string(j.user_properties, {email_paths}) as emails
     from parsed
 )
 select _source_row, member,
         {texts},
         {_time_sql('j.event_time')} as event_time,
-        try_cast(j.session_id::varchar as bigint) as session_id,
+        try_cast(j.session_id as bigint) as session_id,
         {_time_sql('j.server_upload_time')} as server_upload_time,
         event_properties, user_properties, event_keys
 from bags
 where (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is null or {jc.distinct_keys("user_keys")})
     and {jc.plain_bag("event_properties")} and {jc.plain_bag("user_properties")}
-    and {jc.simple_values(checks, ['j."session_id"'])}
-    and regexp_full_match(j.event_time::varchar, {_TIME}) and {_time_sql('j.event_time')} is not null
-    and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time::varchar, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
-    and {jc.any_text(f"j.{path}" for path in _text_paths()["insert_id"])}
+    and {jc.simple_values(paths, ['j."session_id"'])}
+    and regexp_full_match(j.event_time, {_TIME}) and {_time_sql('j.event_time')} is not null
+    and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
+    and coalesce({", ".join(f"nullif({path}, '')" for path in _text_paths()["insert_id"])}) is not null
 """
 
 

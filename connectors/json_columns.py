@@ -42,19 +42,21 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 _OPEN_BRACE = ord("{")
 
 # --- SQL building blocks --------------------------------------------------------------
-# json_transform(line, {field: "JSON"}) gives each field's value as minified JSON text
-# (NULL when absent or null). Python's text of a value (values.text after strip) equals
-# that JSON text when it is true/false, an integer that fits 64 bits, or a string without
-# escapes and without whitespace at either end; anything else goes to Python. Checked
-# with one regex search over the values joined by \x1f: anything else is one of these.
-_SPACE = r"\s\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"  # str.isspace
+# json_transform(line, {field: "VARCHAR"}) gives each field's value as text: a string
+# unescaped, a number or true/false as written, an object as JSON, NULL when absent or null.
+# That is Python's text of the value (values.text after strip) unless the value is a float
+# (Python writes 64.0 as "64"), an object or list, an integer that may not fit 64 bits, or
+# text with whitespace at either end (Python strips it). A value that might be one of these
+# sends the row to Python: one regex search over the values joined by \x1f (itself
+# whitespace to Python), blank and missing values standing in as "x".
+_SPACE = r"\s\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"  # str.isspace
 _NOT_PLAIN_TEXT = (
-    r"\\"  # an escape (a quote or control character inside, or an escaped letter)
-    r'|\x1f"[S]|[S]"\x1f'  # whitespace at either end of a string
-    r"|\x1f[{\[]"  # an object or a list
-    r"|\x1f-?[0-9]+[.eE]|\x1f-?[0-9]{19}"  # a float, or an integer that may not fit 64 bits
+    r"\x1f[S]|[S]\x1f"  # whitespace at either end
+    r"|\x1f[{\[]"  # an object or a list (or text that looks like one)
+    r"|\x1f-?[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?\x1f|\x1f-?[0-9]+[eE][+-]?[0-9]+\x1f"  # a float (or text that looks like one)
+    r"|\x1f-?[0-9]{19}"  # an integer that may not fit 64 bits
 ).replace("S", _SPACE)
-_INT = r"null|-?[0-9]{1,18}"
+_INT = r"-?[0-9]{1,18}"
 # Lines DuckDB's reader accepts but orjson refuses (NaN/Infinity, trailing commas, numbers
 # beyond a double), \u00xx escapes (an escaped key could hide a duplicate; DuckDB writes
 # control characters in upper case) and numbers DuckDB writes differently from orjson when
@@ -69,20 +71,22 @@ def sql_text(value: str) -> str:
 
 
 def transform_spec(fields, leaf: str = "JSON") -> str:
-    """The json_transform structure that reads every field as ``leaf``: JSON (its minified JSON
-    text, for the checks) or VARCHAR (text unescaped, for the values). Nested dicts: nested objects."""
+    """The json_transform structure that reads each field as its given type, else ``leaf``:
+    JSON (minified JSON text) or VARCHAR (text unescaped). Nested dicts: nested objects."""
     def spec(node):
-        return {key: spec(sub) for key, sub in node.items()} if isinstance(node, dict) else leaf
+        if isinstance(node, dict):
+            return {key: spec(sub) for key, sub in node.items()}
+        return node if isinstance(node, str) else leaf
     return sql_text(orjson.dumps(spec(fields if isinstance(fields, dict) else dict.fromkeys(fields))).decode())
 
 
-def simple_values(texts: list[str], ints: list[str] = ()) -> str:
-    """A SQL condition: the JSON text values ``texts`` read as Python reads them as text, and
-    ``ints`` are integers that fit 64 bits (or NULL)."""
-    joined = ", ".join(f"coalesce({expr}::varchar, 'null')" for expr in texts)
+def simple_values(texts, ints=()) -> str:
+    """A SQL condition: the VARCHAR values ``texts`` read as Python reads them as text, and
+    ``ints`` are NULL or whole numbers that fit 64 bits (as Python's parse_int reads them)."""
+    joined = ", ".join(f"coalesce(nullif({expr}, ''), 'x')" for expr in texts)
     condition = f"not regexp_matches(concat(chr(31), concat_ws(chr(31), {joined}), chr(31)), {sql_text(_NOT_PLAIN_TEXT)})"
     for expr in ints:
-        condition += f" and ({expr} is null or regexp_full_match({expr}::varchar, {sql_text(_INT)}))"
+        condition += f" and ({expr} is null or regexp_full_match({expr}, {sql_text(_INT)}))"
     return condition
 
 
@@ -91,11 +95,6 @@ def text_column(column: str, exprs) -> str:
     ``_s(a) or _s(b)``), for values simple_values accepted (so there is nothing to strip)."""
     values = ", ".join(f"nullif({expr}, '')" for expr in exprs)
     return f"coalesce({values}) as {column}"
-
-
-def any_text(exprs) -> str:
-    """A SQL condition: one of the JSON texts is a value with text (not null, not "")."""
-    return "(" + " or ".join(f"coalesce({expr}::varchar, 'null') not in ('null', '\"\"')" for expr in exprs) + ")"
 
 
 def plain_bag(expr: str) -> str:

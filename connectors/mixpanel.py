@@ -86,35 +86,27 @@ def _query() -> str:
     top = {name for paths in _TEXT_FIELDS.values() for name in paths if not name.startswith("p.")} | {"time"}
     nested = {name[2:] for paths in _TEXT_FIELDS.values() for name in paths if name.startswith("p.")}
     nested |= {"time", "mp_processing_time_ms"}
-    top_spec = jc.transform_spec({**{name: None for name in sorted(top)}, "properties": None})
-    props_spec = jc.transform_spec({name: None for name in sorted(nested)})
-    checks = [_path(name) for paths in _TEXT_FIELDS.values() for name in paths]
-    # The values come from a second json_transform with VARCHAR leaves (strings unescaped):
-    # cheaper than unquoting the JSON texts the checks read.
-    top_text_spec = jc.transform_spec(sorted(top - {"time"}), "VARCHAR")
-    props_text_spec = jc.transform_spec(sorted(nested - {"time", "mp_processing_time_ms"}), "VARCHAR")
-    texts = ",\n        ".join(
-        jc.text_column(column, [_path(name).replace("props.", "props_text.").replace("j.", "j_text.") for name in paths])
-        for column, paths in _TEXT_FIELDS.items()
-    )
+    # VARCHAR leaves give the values as text (see json_columns); the properties also as JSON.
+    top_spec = jc.transform_spec({**dict.fromkeys(sorted(top), "VARCHAR"), "properties": "JSON"})
+    props_spec = jc.transform_spec(dict.fromkeys(sorted(nested), "VARCHAR"))
+    paths = [_path(name) for paths in _TEXT_FIELDS.values() for name in paths]
+    texts = ",\n        ".join(jc.text_column(column, [_path(name) for name in paths]) for column, paths in _TEXT_FIELDS.items())
     return f"""
 with objects as ({jc.object_lines("batch")}),
 parsed as (
-    select _source_row, json_keys(line) as top_keys, json_transform(line, {top_spec}) as j,
-        json_transform(line, {top_text_spec}) as j_text
+    select _source_row, json_keys(line) as top_keys, json_transform(line, {top_spec}) as j
     from objects
 ),
 bags as (
-    select _source_row, top_keys, j, j_text, j.properties::varchar as bag, json_keys(j.properties) as bag_keys,
-        json_transform(j.properties, {props_spec}) as props, json_transform(j.properties, {props_text_spec}) as props_text
+    select _source_row, top_keys, j, j.properties::varchar as bag, json_keys(j.properties) as bag_keys,
+        json_transform(j.properties, {props_spec}) as props
     from parsed where starts_with(j.properties, '{{')
 ),
 fields as (
-    select _source_row, top_keys, bag, bag_keys, props, props_text, j, j_text,
-        coalesce(props."time", j."time")::varchar as raw_time
+    select *, coalesce(props."time", j."time") as raw_time, {texts}
     from bags
 )
-select _source_row, {texts},
+select _source_row, {", ".join(_TEXT_FIELDS)},
         case when length(raw_time) <= 11 then make_timestamp(try_cast(raw_time as bigint) * 1000000)
              else make_timestamp(try_cast(raw_time as bigint) * 1000) end as time,
         raw_time as time_text,
@@ -123,11 +115,13 @@ select _source_row, {texts},
         top_keys, bag_keys
 from fields
 where {jc.plain_bag("bag")}
-    and {jc.simple_values(checks, ['props."mp_processing_time_ms"'])}
-    and regexp_full_match(raw_time, '[1-9][0-9]{{0,13}}')
-    -- milliseconds: Python divides as a float, exact to the microsecond below 2**32 seconds
+    and {jc.simple_values(paths, ['props."mp_processing_time_ms"'])}
+    -- Unix time as digits (written as a number or as text: Python reads both alike, except
+    -- 8 digits as text, a compact date); ms only where Python's float division is exact
+    -- to the microsecond (below 2**32 seconds)
+    and regexp_full_match(raw_time, '[1-9][0-9]{{0,13}}') and length(raw_time) <> 8
     and (length(raw_time) <= 11 or try_cast(raw_time as bigint) < 4294967296000)
-    and {jc.any_text(_path(name) for name in _TEXT_FIELDS["insert_id"])}
+    and insert_id is not null
 """
 
 

@@ -153,6 +153,9 @@ AMPLITUDE_LINES = [
     '{"$insert_id":"ins-44","event_time":"' + T + '","user_properties":{"email":"a@b.c","email":"last@b.c"}}',
     '{"$insert_id":"ins-45","event_time":"' + T + '","event_properties":{"e":1E+2,"n":-0.0,"m":1.7976931348623157e308}}',
     '{"$insert_id":"ins-46","event_time":"' + T + '","deep":' + "[" * 1100 + "]" * 1100 + "}",
+    _amplitude_event(47, version_name="17.5", os_name="1e5", user_id="{not json}", device_id="[x]", city="x\u2028"),
+    _amplitude_event(48, user_id="12345678901234567890", amplitude_id=-12, session_id="0012", adid=False),
+    _amplitude_event(49, event_time="2024-11-05T18:20:03.114000", user_id="true", device_id="null"),
 ]
 
 MIXPANEL_BASE = {"time": 1724655278, "distinct_id": "d", "$device_id": "dev", "$user_id": "u", "$insert_id": "mp", "$os": "iOS",
@@ -185,6 +188,9 @@ MIXPANEL_LINES = [
     '{"event":"Esc","properties":{"time":1724655278,"$insert_id":"esc\\"1","x":"\\u00e9"}}',
     '{"event":"Esc2","properties":{"time":1724655278,"$insert_id":"esc-2","x":"\\u001f"}}',
     '{"event":123,"properties":{"time":1724655278,"$insert_id":"num-event"}}',
+    _mixpanel_event(27, time="20241105"), _mixpanel_event(28, time=20241105), _mixpanel_event(29, time="1724655278636"),
+    _mixpanel_event(30, **{"$os_version": "17.5", "$model": "iPhone15,2", "$city": " lead", "$region": "trail\u3000"}),
+    _mixpanel_event(31, mp_processing_time_ms="0017"), _mixpanel_event(32, **{"$insert_id": "x", "$user_id": ""}),
 ]
 
 
