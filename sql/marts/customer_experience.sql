@@ -31,9 +31,12 @@ touches as (
     where i.customer_id is not null
 ),
 
+-- channel_use and latest_nps read core.interactions themselves, leaving `touches` one
+-- reader: a CTE read by several is materialised whole (1.2M rows at 100k customers).
 channel_use as (
     select customer_id, channel, count(*) filter (where touch_row = 1) as touches, max(occurred_at) as last_at
-    from touches
+    from core.interactions
+    where customer_id is not null
     group by customer_id, channel
 ),
 
@@ -67,8 +70,8 @@ activity as (
 
 latest_nps as (
     select customer_id, rating as last_nps, occurred_at as last_nps_at
-    from touches
-    where rating_type = 'nps'
+    from core.interactions
+    where customer_id is not null and rating_type = 'nps'
     qualify row_number() over (partition by customer_id order by occurred_at desc, interaction_id desc) = 1
 ),
 
