@@ -149,10 +149,11 @@ def _query() -> str:
     email_paths = "[" + ", ".join(jc.sql_text(f'$."{key}"') for key in EMAIL_KEYS) + "]"
     paths = [path for paths in _text_paths().values() for path in paths]
     texts = ",\n        ".join(jc.text_column(column, paths) for column, paths in _text_paths().items())
+    json_texts = (f"json_extract(line, {jc.json_paths(('$insert_id', 'insert_id', *_TEXT_FIELDS))})", f"json_extract(user_properties, {email_paths})")
     return f"""
 with objects as ({jc.object_lines("batch", (*scalars, "event_properties", "user_properties"))}),
 parsed as (
-    select _source_row, member, json_transform(line, {spec}) as j
+    select _source_row, member, line, json_transform(line, {spec}) as j
     from objects
 ),
 bags as (
@@ -170,7 +171,7 @@ select _source_row, member,
 from bags
 where (event_keys is null or {jc.distinct_keys("event_keys")}) and (user_keys is null or {jc.distinct_keys("user_keys")})
     and {jc.plain_bag("event_properties")} and {jc.plain_bag("user_properties")}
-    and {jc.simple_values(paths, ['j."session_id"'])}
+    and {jc.simple_values(paths, ['j."session_id"'], json_texts)}
     and regexp_full_match(j.event_time, {_TIME}) and {_time_sql('j.event_time')} is not null
     and (j.server_upload_time is null or (regexp_full_match(j.server_upload_time, {_TIME}) and {_time_sql('j.server_upload_time')} is not null))
     and coalesce({", ".join(f"nullif({path}, '')" for path in _text_paths()["insert_id"])}) is not null

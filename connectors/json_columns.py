@@ -43,18 +43,30 @@ _OPEN_BRACE = ord("{")
 
 # --- SQL building blocks --------------------------------------------------------------
 # json_transform(line, {field: "VARCHAR"}) gives each field's value as text: a string
-# unescaped, a number or true/false as written, an object as JSON, NULL when absent or null.
-# That is Python's text of the value (values.text after strip) unless the value is a float
-# (Python writes 64.0 as "64"), an object or list, an integer that may not fit 64 bits, or
-# text with whitespace at either end (Python strips it). A value that might be one of these
-# sends the row to Python: one regex search over the values joined by \x1f (itself
-# whitespace to Python), blank and missing values standing in as "x".
+# unescaped, a number or true/false as written by DuckDB, an object as JSON, NULL when absent
+# or null. That is Python's text of the value (values.text after strip) except for objects
+# and lists, integers that may not fit 64 bits, text with whitespace at either end (Python
+# strips it), and floats Python writes differently: 18.0 as "18", exponents as "1e-07",
+# 1e16 and beyond and below 1e-4 with an exponent. Other floats DuckDB writes as Python does
+# (shortest digits that read back), and then text like "18.1" reads the same whether the
+# export wrote a string or a number. A value that might be one of the exceptions sends the
+# row to Python: one regex search over the values joined by \x1f (itself whitespace to
+# Python), blank and missing values standing in as "x".
 _SPACE = r"\s\x0b\x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"  # str.isspace
 _NOT_PLAIN_TEXT = (
     r"\x1f[S]|[S]\x1f"  # whitespace at either end
     r"|\x1f[{\[]"  # an object or a list (or text that looks like one)
-    r"|\x1f-?[0-9]+\.[0-9]*(?:[eE][+-]?[0-9]+)?\x1f|\x1f-?[0-9]+[eE][+-]?[0-9]+\x1f"  # a float (or text that looks like one)
     r"|\x1f-?[0-9]{19}"  # an integer that may not fit 64 bits
+).replace("S", _SPACE)
+_FLOAT_LIKE = r"\x1f-?[0-9]*\.[0-9]*0\x1f|\x1f-?[0-9.]+[eE]|\x1f-?[0-9]{16,}\.|\x1f-?0?\.0000"  # Python writes such floats otherwise
+# For rows with float-like text ("18.0" is an os version, 18.0 a float Python writes "18"),
+# the values' JSON text tells: only strings without escapes or edge spaces, whole numbers
+# that fit 64 bits, true/false and null pass.
+_NOT_PLAIN_JSON = (
+    r"\\"  # an escape
+    r'|\x1f"[S]|[S]"\x1f'  # whitespace at either end of a string
+    r"|\x1f[{\[]"  # an object or a list
+    r"|\x1f-?[0-9]+[.eE]|\x1f-?[0-9]{19}"  # a float, or an integer that may not fit 64 bits
 ).replace("S", _SPACE)
 _INT = r"-?[0-9]{1,18}"
 # Lines DuckDB's reader accepts but orjson refuses (NaN/Infinity, trailing commas, numbers
@@ -80,14 +92,27 @@ def transform_spec(fields, leaf: str = "JSON") -> str:
     return sql_text(orjson.dumps(spec(fields if isinstance(fields, dict) else dict.fromkeys(fields))).decode())
 
 
-def simple_values(texts, ints=()) -> str:
+def simple_values(texts, ints=(), json_texts=()) -> str:
     """A SQL condition: the VARCHAR values ``texts`` read as Python reads them as text, and
-    ``ints`` are NULL or whole numbers that fit 64 bits (as Python's parse_int reads them)."""
+    ``ints`` are NULL or whole numbers that fit 64 bits (as Python's parse_int reads them).
+
+    ``json_texts``: SQL lists of the same values as JSON text (json_extract of their paths),
+    consulted only for rows whose text looks like a float."""
     joined = ", ".join(f"coalesce(nullif({expr}, ''), 'x')" for expr in texts)
-    condition = f"not regexp_matches(concat(chr(31), concat_ws(chr(31), {joined}), chr(31)), {sql_text(_NOT_PLAIN_TEXT)})"
+    text = f"concat(chr(31), concat_ws(chr(31), {joined}), chr(31))"
+    as_json = f"concat(chr(31), array_to_string(list_concat({', '.join(json_texts)}), chr(31)), chr(31))"
+    condition = (
+        f"not regexp_matches({text}, {sql_text(_NOT_PLAIN_TEXT)})"
+        f" and (not regexp_matches({text}, {sql_text(_FLOAT_LIKE)}) or not regexp_matches({as_json}, {sql_text(_NOT_PLAIN_JSON)}))"
+    )
     for expr in ints:
         condition += f" and ({expr} is null or regexp_full_match({expr}, {sql_text(_INT)}))"
     return condition
+
+
+def json_paths(names) -> str:
+    """A SQL list of JSON paths to the top-level keys ``names``."""
+    return "[" + ", ".join(sql_text(f'$."{name}"') for name in names) + "]"
 
 
 def text_column(column: str, exprs) -> str:

@@ -91,14 +91,18 @@ def _query() -> str:
     props_spec = jc.transform_spec(dict.fromkeys(sorted(nested), "VARCHAR"))
     paths = [_path(name) for paths in _TEXT_FIELDS.values() for name in paths]
     texts = ",\n        ".join(jc.text_column(column, [_path(name) for name in paths]) for column, paths in _TEXT_FIELDS.items())
+    json_texts = (
+        f"json_extract(line, {jc.json_paths(sorted(top - {'time'}))})",
+        f"json_extract(bag, {jc.json_paths(sorted(nested - {'time', 'mp_processing_time_ms'}))})",
+    )
     return f"""
 with objects as ({jc.object_lines("batch")}),
 parsed as (
-    select _source_row, json_keys(line) as top_keys, json_transform(line, {top_spec}) as j
+    select _source_row, line, json_keys(line) as top_keys, json_transform(line, {top_spec}) as j
     from objects
 ),
 bags as (
-    select _source_row, top_keys, j, j.properties::varchar as bag, json_keys(j.properties) as bag_keys,
+    select _source_row, line, top_keys, j, j.properties::varchar as bag, json_keys(j.properties) as bag_keys,
         json_transform(j.properties, {props_spec}) as props
     from parsed where starts_with(j.properties, '{{')
 ),
@@ -115,7 +119,7 @@ select _source_row, {", ".join(_TEXT_FIELDS)},
         top_keys, bag_keys
 from fields
 where {jc.plain_bag("bag")}
-    and {jc.simple_values(paths, ['props."mp_processing_time_ms"'])}
+    and {jc.simple_values(paths, ['props."mp_processing_time_ms"'], json_texts)}
     -- Unix time as digits (written as a number or as text: Python reads both alike, except
     -- 8 digits as text, a compact date); ms only where Python's float division is exact
     -- to the microsecond (below 2**32 seconds)

@@ -286,3 +286,21 @@ def test_numbers_in_property_bags_keep_orjsons_text():
     for row, line in enumerate(lines, start=1):
         if row in taken:
             assert taken[row] == mixpanel._event(orjson.loads(line), row), line
+
+
+def test_numbers_in_text_fields_read_as_python_writes_them():
+    """A number where text is expected (an os version written as 18.1) reads as Python's text of it."""
+    import random
+    import struct
+
+    generator = random.Random(11)
+    values = [generator.uniform(-1, 1) * 10 ** generator.randint(-8, 20) for _ in range(1500)]
+    values += [struct.unpack("d", struct.pack("Q", generator.getrandbits(64)))[0] for _ in range(300)]
+    values += [round(generator.uniform(0, 30), 1) for _ in range(300)] + [18.0, 18.1, -0.0, 0.0001, 0.00001, 1e15 + 0.5, 2**53 + 1.0]
+    values = [v for v in values if v == v and abs(v) != float("inf")]
+    lines = [_mixpanel_event(i, **{"$os_version": v, "$app_version_string": str(v)}) for i, v in enumerate(values)]
+    taken = _sql_rows(mixpanel, lines, None)
+    assert len(taken) > 1000
+    for row, line in enumerate(lines, start=1):
+        if row in taken:
+            assert taken[row] == mixpanel._event(orjson.loads(line), row), line
