@@ -58,7 +58,11 @@ _NOT_PLAIN_TEXT = (
     r"|\x1f[{\[]"  # an object or a list (or text that looks like one)
     r"|\x1f-?[0-9]{19}"  # an integer that may not fit 64 bits
 ).replace("S", _SPACE)
-_FLOAT_LIKE = r"\x1f-?[0-9]*\.[0-9]*0\x1f|\x1f-?[0-9.]+[eE]|\x1f-?[0-9]{16,}\.|\x1f-?0?\.0000"  # Python writes such floats otherwise
+# Floats Python writes otherwise (18.0, exponents, 16 integer digits, below 1e-4), or text like them.
+_FLOAT_LIKE = (
+    r"\x1f-?[0-9]*\.[0-9]*0\x1f|\x1f-?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+\x1f"
+    r"|\x1f-?[0-9]{16,}\.[0-9]*\x1f|\x1f-?0?\.0000[0-9]*\x1f"
+)
 # For rows with float-like text ("18.0" is an os version, 18.0 a float Python writes "18"),
 # the values' JSON text tells: only strings without escapes or edge spaces, whole numbers
 # that fit 64 bits, true/false and null pass.
