@@ -6,11 +6,7 @@
 -- counted per row, touch-level measures (interactions, sentiment, journeys) use
 -- touch_row = 1. Social posts that became Zendesk tickets appear once, as the ticket.
 -- Amazon Connect TASK contacts are agents' work items, not customer touches: left out.
-with identities as (
-    select source, entity, source_record_id, customer_id from core.identity_map
-),
-
--- Social posts the support desk turned into a ticket are counted as that ticket
+with -- Social posts the support desk turned into a ticket are counted as that ticket
 -- (support:social), not again as a post (discover:social): the ticket carries the
 -- post's id as its external id, or it was opened on a social channel within a day
 -- after the post and quotes its text, or comes from the same handle, name or customer.
@@ -24,7 +20,7 @@ social_tickets as (
         t.created_at,
         m.customer_id
     from staging.stg_zendesk__tickets t
-    left join identities m on m.source = 'zendesk' and m.entity = 'tickets' and m.source_record_id = t.ticket_id
+    left join core.identity_map m on m.source = 'zendesk' and m.entity = 'tickets' and m.source_record_id = t.ticket_id
     where t.channel = 'social'
 ),
 
@@ -38,7 +34,7 @@ social_posts as (
         p.created_at,
         m.customer_id
     from staging.stg_twitter__tweets p
-    left join identities m on m.source = 'twitter' and m.entity = 'tweets' and m.source_record_id = p.tweet_id
+    left join core.identity_map m on m.source = 'twitter' and m.entity = 'tweets' and m.source_record_id = p.tweet_id
     union all
     select
         'facebook' as source,
@@ -49,7 +45,7 @@ social_posts as (
         p.created_at,
         m.customer_id
     from staging.stg_facebook__comments p
-    left join identities m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
+    left join core.identity_map m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
 ),
 
 handled_posts as (
@@ -566,14 +562,31 @@ touches as (
     union all select * from qualtrics_responses
 ),
 
--- App checkout events are purchase touches; outcomes read from the event name.
+-- App checkout events are purchase touches; outcomes read from the event name. The
+-- patterns are matched once per distinct event name (a few hundred), not per event.
+event_names as (
+    select
+        event_name,
+        coalesce(regexp_matches(lower(event_name), 'checkout|purchase|payment|order[ _-]?(completed|placed|failed|submitted)'), false)
+            as is_checkout_name,
+        coalesce(regexp_matches(lower(event_name), 'fail|error|declin|denied|reject'), false) as is_failure_name,
+        coalesce(regexp_matches(lower(event_name), 'complet|success|placed|purchased|submitted|^purchase$'), false)
+            as is_success_name
+    from (
+        select event_type as event_name from staging.stg_amplitude__events
+        union
+        select event_name from staging.stg_mixpanel__events
+    ) names
+),
+
 classified as (
     select
         t.*,
-        t.kind = 'app_event'
-            and coalesce(regexp_matches(lower(t.event_name), 'checkout|purchase|payment|order[ _-]?(completed|placed|failed|submitted)'), false)
-            as is_checkout_event
+        t.kind = 'app_event' and coalesce(e.is_checkout_name, false) as is_checkout_event,
+        coalesce(e.is_failure_name, false) as is_failure_name,
+        coalesce(e.is_success_name, false) as is_success_name
     from touches t
+    left join event_names e on e.event_name = t.event_name
 ),
 
 -- The next support contact of the same customer on any channel: sequenced over the
@@ -587,7 +600,7 @@ support_sequence as (
         union all
         select interaction_id, source, entity, source_record_id, occurred_at from contacts where is_support_contact
     ) s
-    join identities m
+    join core.identity_map m
         on m.source = s.source and m.entity = s.entity and m.source_record_id = s.source_record_id
 ),
 
@@ -595,12 +608,8 @@ resolved as (
     select
         c.*,
         case when c.is_checkout_event then 'purchase' else c.stage end as touch_stage,
-        c.is_checkout_event and coalesce(regexp_matches(lower(c.event_name), 'fail|error|declin|denied|reject'), false)
-            as checkout_failed,
-        c.is_checkout_event
-            and not coalesce(regexp_matches(lower(c.event_name), 'fail|error|declin|denied|reject'), false)
-            and coalesce(regexp_matches(lower(c.event_name), 'complet|success|placed|purchased|submitted|^purchase$'), false)
-            as checkout_succeeded,
+        c.is_checkout_event and c.is_failure_name as checkout_failed,
+        c.is_checkout_event and not c.is_failure_name and c.is_success_name as checkout_succeeded,
         case when not c.is_abandoned then
             coalesce(c.talk_seconds, 0) + coalesce(c.hold_seconds, 0) + coalesce(c.after_contact_work_seconds, 0)
         end as handled_seconds,
@@ -609,7 +618,7 @@ resolved as (
         rs.sentiment as comment_sentiment,
         q.next_support_contact_at
     from classified c
-    left join identities m
+    left join core.identity_map m
         on m.source = c.source and m.entity = c.entity and m.source_record_id = c.source_record_id
     left join core.text_sentiment ts on ts.text_hash = md5(c.text)
     left join core.text_sentiment rs on rs.text_hash = md5(c.rating_comment)
