@@ -5,13 +5,24 @@ with source as (
     select * from raw.zendesk__users
 ),
 
-latest as (
-    select *
-    from source
+-- The ranking sorts only the key, order and lineage columns; the wide rows are fetched
+-- back by their lineage, which identifies a raw row.
+latest_lineage as (
+    select _loaded_at, _source_file, _source_row
+    from raw.zendesk__users
     qualify row_number() over (
         partition by id
         order by updated_at desc nulls last, _loaded_at desc, _source_file desc, _source_row desc
     ) = 1
+),
+
+latest as (
+    select source.*
+    from source
+    semi join latest_lineage
+        on latest_lineage._loaded_at = source._loaded_at
+        and latest_lineage._source_file = source._source_file
+        and latest_lineage._source_row = source._source_row
 ),
 
 renamed as (
