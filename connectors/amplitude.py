@@ -211,7 +211,7 @@ def _with_order_and_revenue(table: pa.Table) -> pa.Table:
     order_refs: list = [None] * table.num_rows
     revenues: list = [None] * table.num_rows
     if len(rows):
-        bags = table["event_properties"].take(pa.array(rows)).to_pylist()
+        bags = table["event_properties"].chunk(0).take(pa.array(rows)).to_pylist()
         for index, bag in zip(rows.tolist(), bags):
             # Only keys with a role count, in their order: the same answer from a few keys, not dozens.
             roles = {key: value for key, value in orjson.loads(bag).items() if key in role_keys}

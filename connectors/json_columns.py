@@ -334,7 +334,7 @@ class JsonColumns:
         gives a mask of further rows of the query's result to leave to Python."""
         self.con.register("batch", batch)
         try:
-            fast = self.con.sql(query).to_arrow_table()
+            fast = self.con.sql(query).to_arrow_table().combine_chunks()  # one chunk per column: later takes and filters are cheaper
         finally:
             self.con.unregister("batch")
         if also_python is not None and fast.num_rows:
