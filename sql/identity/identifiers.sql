@@ -10,12 +10,20 @@
 -- made from it).
 -- Whether a value may link records is decided in identity.identifier_usage.
 with social_posts as (
-    select 'twitter' as network, 'twitter:' || tweet_id as post_key, author_id, author_username as username,
-           author_name, text, created_at
+    select 'twitter' as network, 'twitter:' || tweet_id as post_key, author_id, lower(author_username) as username,
+           author_name, trim(text) as text, created_at
     from staging.stg_twitter__tweets where author_id is not null
     union all
-    select 'facebook', 'facebook:' || comment_id, author_id, null, author_name, message, created_at
+    select 'facebook', 'facebook:' || comment_id, author_id, null, author_name, trim(message), created_at
     from staging.stg_facebook__comments where author_id is not null
+),
+
+social_channel_tickets as (
+    -- tickets Zendesk made from a tweet or a Facebook comment
+    select ticket_id, via_channel as network, trim(description) as text, via_from_name,
+           lower(ltrim(via_from_username, '@')) as username, created_at
+    from staging.stg_zendesk__tickets
+    where via_channel in ('twitter', 'facebook')
 ),
 
 social_candidates as (
@@ -24,13 +32,10 @@ social_candidates as (
         p.post_key,
         p.author_id,
         row_number() over (partition by t.ticket_id order by p.created_at desc, p.post_key) as nearest
-    from staging.stg_zendesk__tickets t
-    inner join social_posts p
-        on p.network = t.via_channel
-        and trim(p.text) = trim(t.description)
-        and (lower(p.username) = lower(ltrim(t.via_from_username, '@')) or p.author_name = t.via_from_name)
+    from social_channel_tickets t
+    inner join social_posts p on p.network = t.network and p.text = t.text
+    where (p.username = t.username or p.author_name = t.via_from_name)
         and p.created_at between t.created_at - interval 2 day and t.created_at + interval 10 minute
-    where t.via_channel in ('twitter', 'facebook')
 ),
 
 social_tickets as (
@@ -158,11 +163,12 @@ shop_refs as (
     -- cust_8123…, customer id 8123…, shopify:8123…, gid://shopify/Customer/8123…
     select
         *,
-        nullif(regexp_extract(
+        -- only the types that can hold a shop customer id are parsed (a regex per email is slow)
+        case when id_type in ('shop_customer_id', 'app_account', 'external_id') then nullif(regexp_extract(
             lower(trim(id_raw)),
             '^(?:''|#)?(?:gid://shopify/customer/|shopify[ _:/-]*(?:customer[ _:/-]*)?|cust(?:omer)?(?:[ _-]?id)?[ _:#/-]*)?0*([1-9][0-9]{3,19})$',
             1
-        ), '') as shop_digits
+        ), '') end as shop_digits
     from raw_identifiers
     where id_raw is not null
 ),
