@@ -24,6 +24,8 @@ RULE_TEXT = {
     "phone": "same phone",
     "device": "same device (app use before login joins the account that logs in)",
     "order_ref": "quotes the order number",
+    "social_post": "the ticket Zendesk made from the social post",
+    "social_name": "a social author with a full name only one customer has",
     "probabilistic": "probabilistic match (Splink) on",
 }
 

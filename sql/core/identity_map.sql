@@ -3,8 +3,10 @@
 -- record), unlinked (nothing links it to another record), shop_customer_id,
 -- app_account, zendesk_user, delighted_person, social_account, external_id, email,
 -- phone, device (app use before login on a device joins the account later logged in
--- on it), order_ref (an order number quoted in a tweet, comment, ticket subject, call
--- attributes or survey) or probabilistic (Splink: names, address, postcode, city).
+-- on it), order_ref (an order number quoted in a tweet, comment, ticket subject, first
+-- message or order field, call attributes or survey), social_post (a ticket Zendesk made
+-- from a tweet or comment, and that post), probabilistic (Splink: names, address,
+-- postcode, city) or social_name (a social author whose full name only one customer has).
 -- evidence says which value, and through which record; confidence is that of the
 -- weakest link on the way from the anchor (1 for anchor and unlinked records).
 -- App events are resolved per distinct (user_id, device_id, email) key and expanded
