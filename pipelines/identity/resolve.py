@@ -256,7 +256,8 @@ def build_probabilistic_links(con: duckdb.DuckDBPyConnection, identity_config) -
         result = predict_pairs(
             profiles, threshold=identity_config.match_probability_threshold, require_first_name_agreement=True,
             pairs_per_record=5,  # profiles already hold every shared identifier: only near-duplicates are left to find
-            wanted=wanted,  # two clusters at their limits could never join: not worth scoring
+            # two clusters at their limits could never join: not worth scoring
+            wanted=None if "probabilistic" in limits.may_exceed else wanted,
         )
         notes += result.notes
         pairs = result.pairs
