@@ -173,18 +173,27 @@ def object_lines(table: str, single_keys: tuple[str, ...] = ()) -> str:
 
 @dataclass
 class LineBlock:
-    """Non-blank lines of one stream, each with its terminator (JSON and str.strip ignore it)."""
+    """Non-blank lines of one stream as one buffer of UTF-8 bytes and offsets into it. Each
+    line keeps its terminator, and blank lines stay attached to the line before them (or the
+    first after them): whitespace, which JSON and str.strip ignore."""
 
-    lines: pa.LargeStringArray
+    data: bytes
+    offsets: np.ndarray  # int64, one more than lines: line i is data[offsets[i]:offsets[i + 1]]
     rows: np.ndarray  # record numbers within the stream, 1-based, blank lines not counted
     line_numbers: np.ndarray  # physical line numbers within the stream, for reasons
+
+    @property
+    def lines(self) -> pa.LargeStringArray:
+        return pa.LargeStringArray.from_buffers(len(self.rows), pa.py_buffer(self.offsets), pa.py_buffer(self.data))
 
     def split(self, count: int) -> tuple[LineBlock, LineBlock | None]:
         """The first ``count`` lines, and the rest (None when there is none)."""
         if count >= len(self.rows):
             return self, None
-        head = LineBlock(self.lines.slice(0, count), self.rows[:count], self.line_numbers[:count])
-        return head, LineBlock(self.lines.slice(count), self.rows[count:], self.line_numbers[count:])
+        cut = int(self.offsets[count])
+        head = LineBlock(self.data[:cut], self.offsets[: count + 1], self.rows[:count], self.line_numbers[:count])
+        tail = LineBlock(self.data[cut:], self.offsets[count:] - cut, self.rows[count:], self.line_numbers[count:])
+        return head, tail
 
 
 def read_lines(stream: IO[str]) -> Iterator[LineBlock | JsonRecord]:
@@ -241,9 +250,7 @@ def _count_lines(data: bytes) -> int:
 
 def _block(data: bytes, lines_before: int, records_before: int) -> LineBlock | None:
     """The non-blank lines of ``data`` (whole lines only), numbered after the ones before."""
-    try:  # Arrow's UTF-8 check is vectorised; the text stream shows undecodable bytes as U+FFFD
-        pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)).validate(full=True)
-    except pa.ArrowInvalid:
+    if not _is_utf8(data):  # the text stream shows undecodable bytes as U+FFFD
         data = data.decode("utf-8", errors="replace").encode("utf-8")
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         # A lone \r ends a line too: rebuild the block with \n endings (rare: old Mac files).
@@ -255,22 +262,33 @@ def _block(data: bytes, lines_before: int, records_before: int) -> LineBlock | N
     ends = np.flatnonzero(view == 10) + 1
     if not data.endswith(b"\n"):
         ends = np.append(ends, len(data))
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1]
-    offsets = np.concatenate(([0], ends)).astype(np.int64)
-    lines = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(data))
-    keep = view[np.minimum(starts, len(data) - 1)] == _OPEN_BRACE
-    for index in np.flatnonzero(~keep):  # not starting with "{": blank, or a line for Python to judge
-        keep[index] = bool(data[starts[index]:ends[index]].decode("utf-8").strip())
-    line_numbers = np.arange(lines_before + 1, lines_before + 1 + len(ends), dtype=np.int64)
-    if not keep.all():
-        lines = lines.filter(pa.array(keep))
-        line_numbers = line_numbers[keep]
-    if not len(lines):
+    starts = np.concatenate(([0], ends[:-1]))
+    nonblank = view[starts] == _OPEN_BRACE
+    for index in np.flatnonzero(~nonblank):  # not starting with "{": blank, or a line for Python to judge
+        nonblank[index] = bool(data[starts[index]:ends[index]].decode("utf-8").strip())
+    kept = np.flatnonzero(nonblank)
+    if not len(kept):
         return None
-    rows = np.arange(records_before + 1, records_before + 1 + len(lines), dtype=np.int64)
-    return LineBlock(lines, rows, line_numbers)
+    offsets = np.empty(len(kept) + 1, dtype=np.int64)  # blank lines join their neighbours
+    offsets[0] = 0
+    offsets[1:-1] = ends[kept[:-1]]
+    offsets[-1] = len(data)
+    rows = np.arange(records_before + 1, records_before + 1 + len(kept), dtype=np.int64)
+    return LineBlock(data, offsets, rows, kept + (lines_before + 1))
+
+
+def _is_utf8(data: bytes) -> bool:
+    if len(data) < 1 << 16:  # small: Python's decoder is quicker to start
+        try:
+            data.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return False
+    try:  # large: Arrow's check is vectorised
+        pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)).validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        return False
 
 
 def json_record(line: str, row: int, line_number: int) -> JsonRecord:
@@ -293,25 +311,28 @@ class LineBatch:
     """
 
     def __init__(self) -> None:
-        self._parts: list[pa.RecordBatch] = []
+        self._parts: list[tuple[LineBlock, int, int]] = []
         self.members: list[str | None] = []
         self.size = 0
 
     def add(self, block: LineBlock, member: int, rows_before: int) -> None:
-        rows = pa.array(block.rows + rows_before)
-        self._parts.append(pa.record_batch({
-            "line": block.lines,
-            "_source_row": rows,
-            "member_row": pa.array(block.rows),
-            "line_number": pa.array(block.line_numbers),
-            "member": pa.array(np.full(len(block.rows), member, dtype=np.int32)),
-        }))
+        self._parts.append((block, member, rows_before))
         self.size += len(block.rows)
 
     def table(self) -> pa.Table:
-        # Even chunks: DuckDB scans Arrow chunk by chunk (one thread each), and a zip's members
-        # are hundreds of chunks of a few lines, each paying the per-vector cost of the query.
-        whole = pa.Table.from_batches(self._parts).combine_chunks()
+        """The lines as one table, built once (a zip's members are hundreds of blocks of a few
+        lines), in even chunks: DuckDB scans Arrow chunk by chunk, one thread each."""
+        blocks = [block for block, _, _ in self._parts]
+        shifts = np.cumsum([0] + [len(block.data) for block in blocks])
+        offsets = np.concatenate([block.offsets[:-1] + shift for block, shift in zip(blocks, shifts)] + [shifts[-1:]])
+        lines = pa.LargeStringArray.from_buffers(self.size, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(b"".join(block.data for block in blocks)))
+        whole = pa.table({
+            "line": lines,
+            "_source_row": np.concatenate([block.rows + rows_before for block, _, rows_before in self._parts]),
+            "member_row": np.concatenate([block.rows for block in blocks]),
+            "line_number": np.concatenate([block.line_numbers for block in blocks]),
+            "member": np.concatenate([np.full(len(block.rows), member, dtype=np.int32) for block, member, _ in self._parts]),
+        })
         return pa.Table.from_batches(whole.to_batches(max_chunksize=SCAN_ROWS), schema=whole.schema)
 
     def clear(self) -> None:
