@@ -388,10 +388,15 @@ def iter_json_lines(stream: IO[str]) -> Iterator[JsonRecord]:
         if not stripped:
             continue
         number += 1
-        try:
-            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], loads(stripped))
-        except orjson.JSONDecodeError as exc:
-            yield JsonRecord(number, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {line_number} (column {_error_pos(exc) + 1}): {exc.msg}")
+        yield json_line(stripped, number, line_number)
+
+
+def json_line(stripped: str, number: int, line_number: int) -> JsonRecord:
+    """One stripped, non-blank line of JSON lines: the parsed value, or the reason it does not parse."""
+    try:
+        return JsonRecord(number, stripped[:MAX_RECORD_TEXT], loads(stripped))
+    except orjson.JSONDecodeError as exc:
+        return JsonRecord(number, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {line_number} (column {_error_pos(exc) + 1}): {exc.msg}")
 
 
 def _error_pos(exc: json.JSONDecodeError) -> int:

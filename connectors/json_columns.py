@@ -33,7 +33,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.decoding import MAX_RECORD_TEXT, JsonRecord, loads
+from connectors.decoding import JsonRecord, json_line
 
 BLOCK_BYTES = 1 << 20  # one read of the stream; the text stream's buffer is as large
 SCAN_ROWS = 8192  # lines per Arrow chunk handed to DuckDB
@@ -293,12 +293,7 @@ def _is_utf8(data: bytes) -> bool:
 
 def json_record(line: str, row: int, line_number: int) -> JsonRecord:
     """One line as iter_json_lines reads it: the parsed value, or the reason it does not parse."""
-    stripped = line.strip()
-    try:
-        return JsonRecord(row, stripped[:MAX_RECORD_TEXT], loads(stripped))
-    except orjson.JSONDecodeError as exc:
-        position = getattr(exc, "pos", 0) or 0
-        return JsonRecord(row, stripped[:MAX_RECORD_TEXT], None, f"invalid JSON on line {line_number} (column {position + 1}): {exc.msg}")
+    return json_line(line.strip(), row, line_number)
 
 
 # --- batches -------------------------------------------------------------------------
