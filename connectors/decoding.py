@@ -176,32 +176,23 @@ def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",")
     return headers, rows()
 
 
-class _BlockLines:
+class _BlockLines(_LineTap):
     """Lines for csv.reader drawn from the block being split, then from the stream (a quoted
     field may run past the block's end), remembered so a rejected row keeps its text."""
 
     def __init__(self, stream: IO[str]):
-        self._stream = stream
+        super().__init__(stream)
         self.block: list[str] = []
         self.position = 0
-        self.taken: list[str] = []
-
-    def __iter__(self):
-        return self
 
     def __next__(self) -> str:
         if self.position < len(self.block):
             line = self.block[self.position]
             self.position += 1
         else:
-            line = next(self._stream)
+            line = next(self._lines)
         self.taken.append(line)
         return line
-
-    def pop_text(self) -> str:
-        text = "".join(self.taken)
-        self.taken.clear()
-        return text.rstrip("\r\n")
 
 
 @dataclass
@@ -257,7 +248,7 @@ def iter_csv_batches(
         raise UnreadableFile(f"file ends before its {header_rows} header row(s)") from None
     except csv.Error as exc:
         raise UnreadableFile(f"header is not valid CSV: {exc}") from None
-    source = lines._stream
+    source = lines._lines
 
     def batches() -> Iterator[CsvBatch]:
         number = 0

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.decoding import JsonRecord, json_line
+from connectors.event_properties import keys_with_roles, order_and_revenue
 
 BLOCK_BYTES = 1 << 20  # one read of the stream; the text stream's buffer is as large
 SCAN_ROWS = 8192  # lines per Arrow chunk handed to DuckDB
@@ -398,3 +399,23 @@ def in_file_order(fast: pa.Table, records: list[dict], schema: pa.Schema) -> pa.
         return schema.empty_table()
     table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
     return table.sort_by("_source_row") if records and fast.num_rows else table
+
+
+def with_order_and_revenue(table: pa.Table, keys_column: str, bag_column: str) -> pa.Table:
+    """``order_ref`` and ``revenue`` (event_properties.order_and_revenue) appended, from the
+    property bags whose key list (``keys_column``) holds an order or revenue key: only those
+    bags are parsed again in Python."""
+    key_lists = table[keys_column].combine_chunks()
+    role_keys = keys_with_roles(unique_keys(key_lists))
+    rows = rows_with_keys(key_lists, role_keys)
+    role_keys = set(role_keys)
+    order_refs: list = [None] * table.num_rows
+    revenues: list = [None] * table.num_rows
+    if len(rows):
+        bags = table[bag_column].chunk(0).take(pa.array(rows)).to_pylist()
+        for index, bag in zip(rows.tolist(), bags):
+            # Only keys with a role count, in their order: the same answer from a few keys, not dozens.
+            roles = {key: value for key, value in orjson.loads(bag).items() if key in role_keys}
+            order_refs[index], revenues[index] = order_and_revenue(roles)
+    table = table.append_column("order_ref", pa.array(order_refs, pa.string()))
+    return table.append_column("revenue", pa.array(revenues, pa.float64()))

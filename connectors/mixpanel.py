@@ -20,7 +20,7 @@ import pyarrow as pa
 from connectors import json_columns as jc
 from connectors.base import Chunk, Connector, Reject, UnreadableFile
 from connectors.decoding import JsonRecord, open_text
-from connectors.event_properties import keys_with_roles, order_and_revenue
+from connectors.event_properties import order_and_revenue
 from connectors.values import json_text, parse_int, parse_moment, text
 from models.config import CxpConfig
 from models.raw.mixpanel import MixpanelEvent
@@ -154,7 +154,7 @@ def _chunk(parser: jc.JsonColumns, batch: jc.LineBatch, stream_breaks: list[Reje
 
 def _finish(table: pa.Table, members: list) -> pa.Table:
     """The SQL's result in the raw model's columns."""
-    return _with_order_and_revenue(table)
+    return jc.with_order_and_revenue(table, "bag_keys", "properties").drop_columns(["top_keys", "bag_keys"])
 
 
 def _repeated_keys(table: pa.Table) -> np.ndarray:
@@ -164,25 +164,6 @@ def _repeated_keys(table: pa.Table) -> np.ndarray:
 
 
 _ALSO_PYTHON = _repeated_keys
-
-
-def _with_order_and_revenue(table: pa.Table) -> pa.Table:
-    """order_ref and revenue, from the property bags that hold an order or revenue key (Python: event_properties)."""
-    key_lists = table["bag_keys"].combine_chunks()
-    role_keys = keys_with_roles(jc.unique_keys(key_lists))
-    rows = jc.rows_with_keys(key_lists, role_keys)
-    role_keys = set(role_keys)
-    order_refs: list = [None] * table.num_rows
-    revenues: list = [None] * table.num_rows
-    if len(rows):
-        bags = table["properties"].chunk(0).take(pa.array(rows)).to_pylist()
-        for index, bag in zip(rows.tolist(), bags):
-            # Only keys with a role count, in their order: the same answer from a few keys, not dozens.
-            roles = {key: value for key, value in orjson.loads(bag).items() if key in role_keys}
-            order_refs[index], revenues[index] = order_and_revenue(roles)
-    table = table.drop_columns(["top_keys", "bag_keys"])
-    table = table.append_column("order_ref", pa.array(order_refs, pa.string()))
-    return table.append_column("revenue", pa.array(revenues, pa.float64()))
 
 
 def _event(event, row: int) -> dict:
