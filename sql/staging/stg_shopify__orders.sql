@@ -10,24 +10,10 @@ first_rows as (
     select * from source where line_number = 1
 ),
 
--- Per order the greatest (_loaded_at, _source_file, _source_row) of its first rows: the
--- latest load's last copy. Found on the narrow lineage columns alone (a hash aggregate, no
--- sort of wide rows), then the wide row is fetched back by its lineage, which identifies a
--- raw row. The narrow steps read the raw table itself so that `source` stays a plain scan.
-latest_lineage as (
-    select max(struct_pack(_loaded_at := _loaded_at, _source_file := _source_file, _source_row := _source_row)) as lineage
-    from raw.shopify_orders__orders
-    where line_number = 1
-    group by order_id
-),
-
 latest as (
-    select first_rows.*
+    select *
     from first_rows
-    semi join latest_lineage
-        on latest_lineage.lineage._loaded_at = first_rows._loaded_at
-        and latest_lineage.lineage._source_file = first_rows._source_file
-        and latest_lineage.lineage._source_row = first_rows._source_row
+    qualify row_number() over (partition by order_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
 ),
 
 line_totals as (
@@ -37,7 +23,7 @@ line_totals as (
         order_first_row,
         count(*) as line_items,
         cast(sum(lineitem_quantity) as bigint) as quantity
-    from raw.shopify_orders__orders
+    from source
     group by _source_file, _loaded_at, order_first_row
 ),
 
