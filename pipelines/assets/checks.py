@@ -45,6 +45,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "identity.identifiers": ("node_id", "id_type", "id_value"),
     "identity.identifier_usage": ("id_type", "id_value"),
     "identity.name_variants": ("nickname",),
+    "identity.email_providers": ("domain",),
     "core.customers": ("customer_id",),
     "core.identity_map": ("source", "entity", "source_record_id"),
     "core.interactions": ("interaction_id",),
