@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.identity.clustering import Forest, Limits, anchors_by_label, merge_labels, resolve_forest
 from pipelines.identity.probabilistic import predict_pairs
@@ -303,22 +304,15 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
         limits,
     )
     n = len(forest.anchor)
-    con.register(
-        "_forest",
-        pa.table({
-            "position": np.arange(n, dtype=np.int64), "anchor": forest.anchor, "parent": forest.parent, "link": forest.link,
-            "chain_confidence": forest.chain_confidence, "in_tree": forest.in_tree, "over_limit": forest.over_limit,
-        }),
-    )
     con.register("_refused_rows", pa.table({"row": np.asarray(forest.refused_rows, dtype=np.int64),
                                             "reason": pa.array(forest.refused_reasons, type=pa.string())}))
+    # The assignment is put together by position in Arrow: joining millions of node ids in
+    # DuckDB ran out of its memory limit at 1,000,000 customers.
+    node_ids = con.sql("select node_id from _positions order by position").to_arrow_table()["node_id"].combine_chunks()
+    anchors = node_ids.take(pa.array(forest.anchor, pa.int64()))
     try:
-        con.execute(
-            """create or replace temp table _clusters as
-               select p.node_id, a.node_id as cluster
-               from _forest f join _positions p on p.position = f.position join _positions a on a.position = f.anchor"""
-        )
-        keys = [r[0] for r in con.execute("select distinct cluster from _clusters").fetchall()]
+        con.register("_clusters", pa.table({"node_id": node_ids, "cluster": anchors}))
+        keys = pc.unique(anchors).to_pylist()
         has_previous = _table_exists(con, "identity.node_assignment")
         counts = None
         if has_previous:
@@ -330,23 +324,10 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
                    group by all"""
             ).df()
         ids = ids_from_overlap(keys, counts)
-        con.register("_customer_ids", pa.table({"cluster": pa.array(ids.index.astype(str).tolist(), type=pa.string()),
-                                                "customer_id": pa.array(ids.astype(str).tolist(), type=pa.string())}))
-        con.execute(
-            """create or replace table identity.node_assignment as
-               select cast(p.node_id as varchar) as node_id, cast(c.customer_id as varchar) as customer_id,
-                      cast(a.node_id as varchar) as anchor_node_id, cast(q.node_id as varchar) as parent_node_id,
-                      cast(case when f.link >= 0 then l.rule when f.in_tree then 'anchor' else 'unlinked' end as varchar) as rule,
-                      cast(l.evidence as varchar) as evidence, cast(l.tier as integer) as tier,
-                      cast(f.chain_confidence as double) as confidence, cast(f.over_limit as boolean) as over_limit
-               from _forest f
-               join _positions p on p.position = f.position
-               join _positions a on a.position = f.anchor
-               join _customer_ids c on c.cluster = a.node_id
-               left join _positions q on q.position = f.parent
-               left join _ranked_links l on l.row = f.link
-               order by f.position"""
-        )
+        cluster_keys = pa.array(ids.index.astype(str).tolist(), pa.string())
+        customer_ids = pa.array(ids.astype(str).tolist(), pa.string()).take(pc.index_in(anchors, value_set=cluster_keys))
+        con.register("_assignment", _assignment_table(con, forest, node_ids, anchors, customer_ids))
+        con.execute("create or replace table identity.node_assignment as select * from _assignment")
         con.execute(
             """create or replace table identity.refused_links as
                select cast(l.node_id as varchar) as node_id, cast(l.linked_node_id as varchar) as linked_node_id,
@@ -361,12 +342,12 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
                 "select count(*) from identity.node_assignment a semi join _previous_ids p on p.customer_id = a.customer_id"
             ).fetchall()[0][0]
     finally:
-        for name in ("_forest", "_refused_rows", "_customer_ids"):
+        for name in ("_refused_rows", "_clusters", "_assignment"):
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001 (not registered in this run)
                 pass
-        for table in ("_ranked_links", "_positions", "_clusters", "_previous_ids"):
+        for table in ("_ranked_links", "_positions", "_previous_ids"):
             con.execute(f"drop table if exists {table}")
     notes = [
         f"{n:,} person records -> {n_customers:,} customers",
@@ -374,3 +355,37 @@ def build_node_assignment(con: duckdb.DuckDBPyConnection, identity_config) -> St
         f"{carried:,} records kept a customer id from the previous run",
     ]
     return StepReport(n, time.perf_counter() - started, notes)
+
+
+def _assignment_table(con, forest: Forest, node_ids: pa.Array, anchors: pa.Array, customer_ids: pa.Array) -> pa.Table:
+    """identity.node_assignment's rows in position order: each record, its customer, the
+    tree edge that joined it (the link's rule, evidence and tier) and its chain's confidence."""
+    parent = np.asarray(forest.parent, dtype=np.int64)
+    link = np.asarray(forest.link, dtype=np.int64)
+    linked = link >= 0
+    # Rule, evidence and tier of the links in the forest only, fetched in row order and
+    # found by binary search (no join of millions of rows).
+    con.register("_tree_links", pa.table({"row": np.unique(link[linked])}))
+    try:
+        used = con.sql(
+            "select l.row, l.rule, l.evidence, l.tier from _ranked_links l semi join _tree_links t using (row) order by l.row"
+        ).to_arrow_table()
+    finally:
+        con.unregister("_tree_links")
+    where = np.searchsorted(used["row"].to_numpy(), np.where(linked, link, 0))
+    edge = pa.array(where, pa.int64(), mask=~linked)
+    rule = pc.if_else(
+        pa.array(linked), used["rule"].take(edge).cast(pa.string()),
+        pc.if_else(pa.array(np.asarray(forest.in_tree, dtype=bool)), "anchor", "unlinked"),
+    )
+    return pa.table({
+        "node_id": node_ids.cast(pa.string()),
+        "customer_id": customer_ids,
+        "anchor_node_id": anchors.cast(pa.string()),
+        "parent_node_id": node_ids.take(pa.array(np.where(parent >= 0, parent, 0), pa.int64(), mask=parent < 0)).cast(pa.string()),
+        "rule": rule,
+        "evidence": used["evidence"].take(edge).cast(pa.string()),
+        "tier": used["tier"].take(edge).cast(pa.int32()),
+        "confidence": pa.array(np.asarray(forest.chain_confidence, dtype=np.float64)),
+        "over_limit": pa.array(np.asarray(forest.over_limit, dtype=bool)),
+    })
