@@ -131,20 +131,16 @@ class CsvRow:
     error: str | None = None  # set when the row is not valid CSV
 
 
-def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",") -> tuple[list[list[str]], Iterator[CsvRow]]:
-    """RFC 4180 CSV: returns the header rows and an iterator of data rows.
-
-    Quoted fields may span lines. Rows are never split on newlines by hand.
-    ``delimiter=None`` takes it from the first line: Excel re-saves exports with ``;`` in
-    many locales, and as tab-separated "Unicode Text".
-    Raises UnreadableFile when the header rows are missing.
-    """
-    lines: Iterator[str] = stream
+def _read_header(stream: IO[str], header_rows: int, delimiter: str | None, tap_class):
+    """The header rows, read through a line tap (``_LineTap`` or ``_BlockLines``) by the
+    csv.reader that then reads the data rows, and the delimiter (``None`` takes it from the first line).
+    Raises UnreadableFile when the header rows are missing or not valid CSV."""
+    lines: Iterator[str] = iter(stream)
     if delimiter is None:
         first_line = stream.readline()
         delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-        lines = itertools.chain([first_line], stream) if first_line else stream
-    tap = _LineTap(lines)
+        lines = itertools.chain([first_line], stream) if first_line else iter(stream)
+    tap = tap_class(lines)
     reader = csv.reader(tap, strict=False, delimiter=delimiter)
     headers = []
     try:
@@ -155,6 +151,18 @@ def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",")
         raise UnreadableFile(f"file ends before its {header_rows} header row(s)") from None
     except csv.Error as exc:
         raise UnreadableFile(f"header is not valid CSV: {exc}") from None
+    return tap, reader, headers, delimiter
+
+
+def iter_csv(stream: IO[str], header_rows: int = 1, delimiter: str | None = ",") -> tuple[list[list[str]], Iterator[CsvRow]]:
+    """RFC 4180 CSV: returns the header rows and an iterator of data rows.
+
+    Quoted fields may span lines. Rows are never split on newlines by hand.
+    ``delimiter=None`` takes it from the first line: Excel re-saves exports with ``;`` in
+    many locales, and as tab-separated "Unicode Text".
+    Raises UnreadableFile when the header rows are missing.
+    """
+    tap, reader, headers, _ = _read_header(stream, header_rows, delimiter, _LineTap)
 
     def rows() -> Iterator[CsvRow]:
         number = 0
@@ -233,21 +241,7 @@ def iter_csv_batches(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if delimiter is None:
-        first_line = stream.readline()
-        delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-        stream = itertools.chain([first_line], stream) if first_line else stream  # type: ignore[assignment]
-    lines = _BlockLines(iter(stream))
-    reader = csv.reader(lines, strict=False, delimiter=delimiter)
-    headers = []
-    try:
-        for _ in range(header_rows):
-            headers.append(next(reader))
-            lines.pop_text()
-    except StopIteration:
-        raise UnreadableFile(f"file ends before its {header_rows} header row(s)") from None
-    except csv.Error as exc:
-        raise UnreadableFile(f"header is not valid CSV: {exc}") from None
+    lines, reader, headers, delimiter = _read_header(stream, header_rows, delimiter, _BlockLines)
     source = lines._lines
 
     def batches() -> Iterator[CsvBatch]:
