@@ -173,21 +173,17 @@ def test_a_tiny_benchmark_writes_valid_results_with_every_stage(tmp_path):
     assert "| 200 |" in text
 
 
-def test_exports_are_reused_only_for_the_same_size_and_seed(tmp_path, monkeypatch):
-    generated = []
-
-    def fake_generate(module, *args, timeout=None):  # stands in for the `cxp generate` process only
-        out = Path(args[args.index("--out") + 1])
-        out.mkdir(parents=True)
-        (out / "file.csv").write_text("x\n")
-        generated.append(args)
-        return subprocess.CompletedProcess(args, 0, "Wrote demo exports", "")
-
-    monkeypatch.setattr(bench, "_python_worker", fake_generate)
+def test_exports_are_reused_only_for_the_same_size_and_seed(tmp_path):
+    """Through the real `cxp generate`: a reused folder keeps the first generation's figures
+    and files; another seed, or reuse not asked for, generates anew."""
     exports = tmp_path / "exports"
-    first = bench.generate_exports(exports, 200, 7, reuse=True)
-    again = bench.generate_exports(exports, 200, 7, reuse=True)
-    assert len(generated) == 1 and again["reused"] and again["generation_s"] == first["generation_s"]
-    bench.generate_exports(exports, 200, 8, reuse=True)  # another seed: generated anew
-    bench.generate_exports(exports, 200, 8)  # reuse not asked for: generated anew
-    assert len(generated) == 3
+    first = bench.generate_exports(exports, 50, 7, reuse=True)
+    marker = exports / "README.txt"
+    stamp = marker.stat().st_mtime_ns
+    again = bench.generate_exports(exports, 50, 7, reuse=True)
+    assert again["reused"] and again["generation_s"] == first["generation_s"] and again["files"] == first["files"]
+    assert marker.stat().st_mtime_ns == stamp  # nothing was written again
+    other_seed = bench.generate_exports(exports, 50, 8, reuse=True)
+    assert "reused" not in other_seed and "seed 8" in other_seed["summary"]
+    fresh = bench.generate_exports(exports, 50, 8)
+    assert "reused" not in fresh
