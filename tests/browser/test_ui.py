@@ -25,11 +25,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 DEMO_CUSTOMERS = 150
 RUN_TIMEOUT_S = 420
 
@@ -132,24 +127,13 @@ def ui(tmp_path_factory, samples_dir):
     shutil.copy(log, ARTIFACTS / "cxp_ui.log") if ARTIFACTS.is_dir() else None
 
 
-def _ensure_chromium() -> None:
-    """Install Debian's chromium when it is missing and we may (root with apt-get), so the
-    README's test command works on a fresh machine; otherwise fail loudly, never skip."""
-    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, capture_output=True, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM} and could not be installed here: run "
-                    "`apt-get install -y chromium`. The browser test needs it and does not skip.")
-
-
 @pytest.fixture(scope="module")
-def page():
-    _ensure_chromium()
+def page(chromium_launch):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**chromium_launch)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.set_default_timeout(60_000)
         yield page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -63,14 +62,11 @@ def test_scorecard_charts_carry_the_mart_figures(card):
 
 
 @pytest.mark.browser
-def test_scorecard_renders_in_a_browser(card):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is not installed (apt-get install chromium)")
+def test_scorecard_renders_in_a_browser(card, chromium_launch):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = p.chromium.launch(**chromium_launch)
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
