@@ -4,13 +4,19 @@ Per file, in one transaction: every record the connector reads lands in its raw 
 in ``audit.quarantine`` with a reason, and ``audit.loads`` gets one row proving
 read = loaded + quarantined. A file already loaded (same sha256) is skipped; a file that
 cannot be read at all is rolled back and recorded with its error, and loading goes on.
+
+Reading is Python and holds the GIL; DuckDB lets go of it while it inserts. So the writes
+run on a thread of their own (``_Writer``), in the order they were handed over, while the
+next chunk is read: the two cores work at once instead of taking turns.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +120,70 @@ SMALL_FILE_BYTES = 8 << 20
 BATCH_RECORDS = 200_000
 
 
+# Chunks read ahead of the writer: enough to keep both threads busy, few enough that
+# memory stays bounded by a handful of chunks.
+WRITE_QUEUE_DEPTH = 2
+
+
+class _Writer:
+    """Runs the loader's DuckDB work on one background thread, in submission order.
+
+    After a job fails, the jobs queued behind it are skipped until ``sync`` hands the error
+    to the reading thread: a job submitted as ``fatal`` fails the whole load (``sync``
+    raises), any other failure is returned for the reader to act on (a file rolled back).
+    Only this thread touches the connection while the writer is open.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, depth: int = WRITE_QUEUE_DEPTH):
+        self._con = con
+        self._jobs: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._fatal = False
+        self._thread = threading.Thread(target=self._work, name="cxp-loader-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._jobs.get()
+            try:
+                if item is None:
+                    return
+                job, fatal = item
+                if self._error is None:
+                    try:
+                        job(self._con)
+                    except BaseException as exc:  # handed to the reading thread by sync()
+                        self._error, self._fatal = exc, fatal
+            finally:
+                self._jobs.task_done()
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
+    def submit(self, job: Callable[[duckdb.DuckDBPyConnection], object], fatal: bool = False) -> None:
+        self._jobs.put((job, fatal))
+
+    def sync(self) -> BaseException | None:
+        """Wait until every submitted job has run; raise a fatal error, return (and clear) any other."""
+        self._jobs.join()
+        error, fatal = self._error, self._fatal
+        self._error, self._fatal = None, False
+        if fatal:
+            raise error
+        return error
+
+    def close(self) -> None:
+        """Finish the submitted work and stop the thread; raise what failed."""
+        try:
+            error = self.sync()
+        finally:
+            self._jobs.put(None)
+            self._thread.join()
+        if error is not None:
+            raise error
+
+
 @dataclass
 class _Staged:
     """Small files read and waiting to be written together."""
@@ -136,6 +206,15 @@ def load_connector(
         return report
     schemas = {entity: arrow_schema(model) for entity, model in connector.entities.items()}
     loaded = {r[0] for r in con.execute("select sha256 from audit.loads where connector = ? and status = 'loaded'", [connector.name]).fetchall()}
+    writer = _Writer(con)
+    try:
+        _load_files(writer, connector, folder, exports_dir, loaded, schemas, config, report)
+    finally:
+        writer.close()
+    return report
+
+
+def _load_files(writer: _Writer, connector: Connector, folder: Path, exports_dir: Path, loaded: set[str], schemas, config, report) -> None:
     staged = _Staged()
     for path in connector.files(folder):
         relative = path.relative_to(exports_dir).as_posix()
@@ -148,9 +227,9 @@ def load_connector(
         if size <= SMALL_FILE_BYTES:
             result = _read_small_file(connector, path, relative, schemas, config, loaded_at, staged)
         else:
-            _write_staged(con, connector, staged)
+            _write_staged(writer, connector, staged)
             staged = _Staged()
-            result = _stream_large_file(con, connector, path, relative, schemas, config, loaded_at)
+            result = _stream_large_file(writer, connector, path, relative, schemas, config, loaded_at)
         staged.audit_rows.append(
             [relative, connector.name, sha, size, result.records_read, result.records_loaded,
              result.records_quarantined, result.status, result.error, loaded_at]
@@ -159,10 +238,9 @@ def load_connector(
             loaded.add(sha)  # the same content again under another name is skipped too
         report.files.append(result)
         if staged.records >= BATCH_RECORDS:
-            _write_staged(con, connector, staged)
+            _write_staged(writer, connector, staged)
             staged = _Staged()
-    _write_staged(con, connector, staged)
-    return report
+    _write_staged(writer, connector, staged)
 
 
 def _failure(relative: str, exc: Exception) -> FileLoad:
@@ -194,44 +272,58 @@ def _read_small_file(connector, path, relative, schemas, config, loaded_at, stag
     return result
 
 
-def _stream_large_file(con, connector, path, relative, schemas, config, loaded_at) -> FileLoad:
+def _stream_large_file(writer: _Writer, connector, path, relative, schemas, config, loaded_at) -> FileLoad:
     """Write a large file chunk by chunk inside one transaction; a failure rolls all of it back."""
     result = FileLoad(relative, "loaded")
-    con.begin()
+    writer.submit(lambda con: con.begin())
     try:
         for chunk in connector.read(path, config):
             for entity, batch in _chunk_tables(chunk, schemas, relative, loaded_at):
-                _insert(con, connector.raw_table(entity), batch)
+                writer.submit(_inserting(connector.raw_table(entity), batch))
                 result.records_loaded += batch.num_rows
             if chunk.rejects:
-                _insert(con, "audit.quarantine", _rejects_table(connector.name, chunk.rejects, relative, loaded_at))
+                writer.submit(_inserting("audit.quarantine", _rejects_table(connector.name, chunk.rejects, relative, loaded_at)))
                 result.records_quarantined += len(chunk.rejects)
+            if writer.failed:
+                break  # the rest of the file would be rolled back anyway
         result.records_read = result.records_loaded + result.records_quarantined
-        con.commit()
-    except Exception as exc:
-        con.rollback()
-        return _failure(relative, exc)
+    except Exception as exc:  # a broken file must not stop the other files: roll it back and go on
+        failure = exc
+    else:
+        failure = writer.sync()
+        if failure is None:
+            writer.submit(lambda con: con.commit())
+            failure = writer.sync()
+    if failure is not None:
+        writer.sync()  # nothing of this file may still be queued when it is rolled back
+        writer.submit(lambda con: con.rollback(), fatal=True)
+        writer.sync()
+        return _failure(relative, failure)
     return result
 
 
-def _write_staged(con, connector: Connector, staged: _Staged) -> None:
-    """Write staged files and every pending audit row in one transaction."""
+def _write_staged(writer: _Writer, connector: Connector, staged: _Staged) -> None:
+    """Hand the writer staged files and every pending audit row, to write in one transaction."""
     if not staged.audit_rows:
         return
-    con.begin()
-    try:
-        for entity, parts in staged.tables.items():
-            _insert(con, connector.raw_table(entity), pa.concat_tables(parts))
-        if staged.rejects:
-            _insert(con, "audit.quarantine", pa.concat_tables(staged.rejects))
-        for row in staged.audit_rows:
-            # A failed file is retried on every run; keep only its latest attempt so reruns stay idempotent.
-            con.execute("delete from audit.loads where connector = ? and sha256 = ? and status = 'failed'", [row[1], row[2]])
-        con.executemany("insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", staged.audit_rows)
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
+
+    def write(con) -> None:
+        con.begin()
+        try:
+            for entity, parts in staged.tables.items():
+                _insert(con, connector.raw_table(entity), pa.concat_tables(parts))
+            if staged.rejects:
+                _insert(con, "audit.quarantine", pa.concat_tables(staged.rejects))
+            for row in staged.audit_rows:
+                # A failed file is retried on every run; keep only its latest attempt so reruns stay idempotent.
+                con.execute("delete from audit.loads where connector = ? and sha256 = ? and status = 'failed'", [row[1], row[2]])
+            con.executemany("insert into audit.loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", staged.audit_rows)
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+
+    writer.submit(write, fatal=True)
 
 
 def _chunk_tables(chunk, schemas: dict[str, pa.Schema], source_file: str, loaded_at) -> Iterator[tuple[str, pa.Table]]:
@@ -274,6 +366,10 @@ def _rejects_table(connector: str, rejects: list[Reject], source_file: str, load
             "quarantined_at": pa.array([loaded_at] * len(rejects), type=pa.timestamp("us")),
         }
     )
+
+
+def _inserting(table: str, batch: pa.Table) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    return lambda con: _insert(con, table, batch)
 
 
 def _insert(con, table: str, batch: pa.Table) -> None:
