@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from models.config import CxpConfig
+from models.config import CxpConfig, resolve_memory_limit
 
 DB_NAME = "cx.duckdb"
 SCHEMAS = ("raw", "audit", "staging", "identity", "core", "marts")
@@ -42,7 +42,7 @@ def connect_build(warehouse_dir: str | os.PathLike, config: CxpConfig) -> duckdb
         # new build, so already-loaded files are still recognised and skipped.
         shutil.copyfile(published_path(warehouse_dir), path)
     con = duckdb.connect(str(path))
-    con.execute(f"set memory_limit = '{config.duckdb_memory_limit}'")
+    con.execute(f"set memory_limit = '{resolve_memory_limit(config.duckdb_memory_limit)}'")
     con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")
