@@ -141,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "address2, city, postcode, state, dob, national_id, extra (repeatable)")
     p.add_argument("--link", help="second CSV: link records across the two files")
     p.add_argument("--out", required=True)
+    p.add_argument("--threshold", type=float, metavar="P",
+                   help="match probability above which two records are linked (0 < P < 1; default: "
+                        "identity.match_probability_threshold in cxp.yaml, 0.95): higher for precision, lower for recall")
+    p.add_argument("--config", help="cxp.yaml to read identity settings from")
     p.set_defaults(func=_cmd_dedupe)
 
     p = sub.add_parser("forget", help="erase a person everywhere (warehouse, build, Parquet)")

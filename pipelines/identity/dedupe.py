@@ -201,6 +201,10 @@ def dedupe_frames(frames: list[pd.DataFrame], config: CxpConfig | None = None) -
 def dedupe_command(args) -> int:
     """Entry point of ``cxp dedupe`` (see pipelines/cli.py). Exit code 0 on success."""
     config = load_config(getattr(args, "config", None))
+    if getattr(args, "threshold", None) is not None:
+        # validated like the cxp.yaml setting: a probability strictly between 0 and 1
+        identity = config.identity.model_validate({**config.identity.model_dump(), "match_probability_threshold": args.threshold})
+        config = config.model_copy(update={"identity": identity})
     first = read_records(args.file)
     parse_roles(args.map, list(first.columns))  # a bad --map fails before the second file is read
     if args.id_column.strip().lower() not in {c.lower() for c in first.columns}:

@@ -140,3 +140,24 @@ def test_noiseless_data_falls_back_to_priors():
 def test_nothing_to_compare_gives_no_pairs(columns):
     frame = pd.DataFrame({"unique_id": ["a", "b", "c"], **columns})
     assert predict_pairs(frame).pairs.empty
+
+
+def test_threshold_trades_recall_for_precision(tmp_path, capsys):
+    rng = random.Random(3)
+    base = people(600, seed=1)
+    rows = base + [duplicate(rng, p) for p in rng.sample(base, 250)]
+    write(tmp_path / "people.csv", rows, "r")
+    scores, clusters = {}, {}
+    for threshold in ("0.5", "0.99999"):
+        out = tmp_path / f"clusters_{threshold}.csv"
+        args = ["dedupe", str(tmp_path / "people.csv"), "--id", "rec_id", *MAP, "--out", str(out), "--threshold", threshold]
+        assert main(args) == 0
+        scores[threshold] = pair_scores(out)
+        clusters[threshold] = pd.read_csv(out, dtype=str)["cluster_id"].nunique()
+    assert clusters["0.5"] < clusters["0.99999"]  # a lower bar links more
+    # the extra links are wrong ones here: every true pair is found either way
+    assert scores["0.5"][1] >= scores["0.99999"][1] and scores["0.5"][0] < scores["0.99999"][0], scores
+    capsys.readouterr()
+    bad = ["dedupe", str(tmp_path / "people.csv"), "--id", "rec_id", *MAP, "--out", str(tmp_path / "x.csv"), "--threshold", "1.5"]
+    assert main(bad) == 2
+    assert "match_probability_threshold" in capsys.readouterr().err
