@@ -47,7 +47,7 @@ class CxpConfig(BaseModel):
     duckdb_memory_limit: str = Field(
         "auto", pattern=r"^(auto|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
         description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp. "
-        "'auto': 1.5 GiB per core, at least 1 GiB and at most a quarter of the machine's memory.",
+        "'auto': 1 GiB per core, at least 1 GiB and at most a quarter of the machine's memory.",
     )
 
     @field_validator("store_timezone")
@@ -81,8 +81,10 @@ def load_config(path: str | os.PathLike | None = None) -> CxpConfig:
 
 # DuckDB's own guidance for joins and aggregations of large tables is 1-4 GB per thread.
 # Below that its hash joins of wide rows cannot spill: core.interactions at 1,000,000
-# customers ran out of a 1 GB limit and built in 39 s with 3 GB.
-AUTO_MEMORY_PER_CORE = 1.5 * 2**30
+# customers ran out of a 1 GB limit and built in 40 s with 1.5 GB (1.7 GB resident). More
+# than needed is not free: DuckDB keeps table pages cached up to the limit while Python
+# steps (identity's clustering) hold their arrays, and the run's peak grows with it.
+AUTO_MEMORY_PER_CORE = 2**30
 AUTO_MEMORY_FLOOR = 2**30
 AUTO_MEMORY_SHARE = 0.25  # of the machine (or container): room for the Python steps beside DuckDB
 

@@ -13,8 +13,9 @@ GIB = 2**30
 @pytest.mark.parametrize(
     ("cores", "memory", "expected"),
     [
-        (2, 24 * GIB, "3072MiB"),  # 1.5 GiB a core
+        (2, 24 * GIB, "2048MiB"),  # 1 GiB a core
         (16, 8 * GIB, "2048MiB"),  # never more than a quarter of the machine
+        (4, 64 * GIB, "4096MiB"),
         (1, 2 * GIB, "1024MiB"),  # never below 1 GiB
     ],
 )
