@@ -151,7 +151,7 @@ def test_column_wise_chunks_load_like_record_dicts(tmp_path, exports):
     assert con.execute("select count(*) from raw.facebook__comments where message is not null").fetchone()[0] == 0
 
 
-def _failing_insert_for(file_name: str, monkeypatch):
+def _failing_insert_for(file_name: str, monkeypatch):  # returns the real _insert
     """DuckDB refusing the rows of one file, as a full disk or a bad cast would."""
     from pipelines import loader
 
@@ -163,13 +163,21 @@ def _failing_insert_for(file_name: str, monkeypatch):
         real_insert(con, table, batch)
 
     monkeypatch.setattr(loader, "_insert", insert)
+    return real_insert
 
 
-def test_a_large_file_whose_write_fails_is_rolled_back_and_the_rest_load(tmp_path, exports, monkeypatch, file_mode):
-    """Writes happen on the loader's writer thread; a failed write still fails only its own file."""
-    if file_mode != "every file streamed":
-        pytest.skip("small files are written in shared batches: a failed batch write fails the load (next test)")
-    _failing_insert_for("page_2.json", monkeypatch)
+def test_a_failed_write_fails_its_file_or_its_batch_and_leaves_nothing_half_written(tmp_path, exports, monkeypatch, file_mode):
+    """Writes happen on the loader's writer thread. A streamed file whose write fails is
+    rolled back alone and the rest load; small files share a batch, so a failed batch write
+    fails the load with nothing of the batch written."""
+    real_insert = _failing_insert_for("page_2.json", monkeypatch)
+    if file_mode == "small files batched":
+        con = connect_build(tmp_path / "wh", CxpConfig())
+        with pytest.raises(RuntimeError, match="write refused"):
+            load_connector(con, facebook, exports, CxpConfig())
+        assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 0
+        assert con.execute("select count(*) from audit.loads").fetchone()[0] == 0
+        return
     con, report = _load(tmp_path, exports)
     statuses = {f.source_file: (f.status, f.error) for f in report.files}
     assert statuses["facebook/page_2.json"] == ("failed", "RuntimeError: write refused for page_2.json")
@@ -180,17 +188,6 @@ def test_a_large_file_whose_write_fails_is_rolled_back_and_the_rest_load(tmp_pat
     assert quarantined == {"facebook/page_3.json"}  # page_2's quarantine rows were rolled back with it
     assert con.execute("select status from audit.loads where source_file = 'facebook/page_2.json'").fetchone()[0] == "failed"
     # The failed file is retried, and loads, once the warehouse takes its rows again.
-    monkeypatch.undo()
+    monkeypatch.setattr("pipelines.loader._insert", real_insert)
     retried = load_connector(con, facebook, exports, CxpConfig())
     assert {f.source_file: f.status for f in retried.files}["facebook/page_2.json"] == "loaded"
-
-
-def test_a_failed_batch_write_fails_the_load_and_leaves_nothing_behind(tmp_path, exports, monkeypatch, file_mode):
-    if file_mode != "small files batched":
-        pytest.skip("streamed files fail one by one (previous test)")
-    _failing_insert_for("page_2.json", monkeypatch)
-    con = connect_build(tmp_path / "wh", CxpConfig())
-    with pytest.raises(RuntimeError, match="write refused"):
-        load_connector(con, facebook, exports, CxpConfig())
-    assert con.execute("select count(*) from raw.facebook__comments").fetchone()[0] == 0
-    assert con.execute("select count(*) from audit.loads").fetchone()[0] == 0
