@@ -7,7 +7,8 @@ cannot be read at all is rolled back and recorded with its error, and loading go
 
 Reading is Python and holds the GIL; DuckDB lets go of it while it inserts. So the writes
 run on a thread of their own (``_Writer``), in the order they were handed over, while the
-next chunk is read: the two cores work at once instead of taking turns.
+next chunk is read. The overlap is partial: DuckDB's insert already uses both cores for
+part of its time (100,000 customers: ingest 45 s -> 40 s).
 """
 from __future__ import annotations
 
