@@ -191,3 +191,13 @@ def test_a_failed_write_fails_its_file_or_its_batch_and_leaves_nothing_half_writ
     monkeypatch.setattr("pipelines.loader._insert", real_insert)
     retried = load_connector(con, facebook, exports, CxpConfig())
     assert {f.source_file: f.status for f in retried.files}["facebook/page_2.json"] == "loaded"
+
+
+def test_a_load_checkpoints_once_at_its_end_and_restores_the_threshold(tmp_path, exports):
+    con = connect_build(tmp_path / "wh", CxpConfig())
+    con.execute("set checkpoint_threshold = '20MB'")
+    before = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    load_connector(con, facebook, exports, CxpConfig())
+    assert con.execute("select current_setting('checkpoint_threshold')").fetchone()[0] == before
+    wal = tmp_path / "wh" / ".build" / "cx.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # everything loaded is in the database file
