@@ -11,8 +11,12 @@ runs the whole pipeline, then scores three ways of grouping the same person reco
   the same threshold, with none of cxp's identifiers, guards, limits or indirect evidence.
 
 Scores are pairwise (every pair of records in one cluster is a predicted match) over the
-person-bearing records, counted two ways: every record (an app user's thousand events are
-a thousand records) and person records (app events counted once per distinct key). Wall
+person-bearing records, counted three ways: every record (an app user's thousand events are
+a thousand records); identifiable records, which leave out the app events of devices on
+which no account ever signed in and no email was ever set (``EVIDENCE_FREE``: nothing in any
+export says whose they are, so no method can place them, and the ground truth knows only
+because the generator made them); and person records (app events counted once per
+distinct key). Wall
 times: identity resolution alone (all identity and core identity models, re-run on the
 built database) for cxp; the method itself for the baselines.
 """
@@ -59,11 +63,32 @@ from staging.stg_mixpanel__events e join identity.person_records p
 """
 
 
+EVIDENCE_FREE = """
+create or replace temp table evidence_free as
+-- App events of a device that no event of either app tool ties to an account or an email.
+-- Decided from the exports alone (staging), not from the resolver's links or the truth.
+with app_events as (
+    select 'amplitude' as source, insert_id as source_record_id, device_id, user_id, email from staging.stg_amplitude__events
+    union all
+    select 'mixpanel', insert_id, device_id, user_id, email from staging.stg_mixpanel__events
+),
+unclaimed_devices as (
+    select device_id from app_events where device_id is not null
+    group by device_id having count(user_id) = 0 and count(email) = 0
+)
+select source, 'events' as entity, source_record_id
+from app_events semi join unclaimed_devices using (device_id)
+"""
+
+
 def pairwise(con: duckdb.DuckDBPyConnection, clusters: str) -> dict:
     """Pairwise precision/recall/F1 of ``clusters`` (record keys + cluster) against truth,
-    over records with a person in the ground truth; also at the person-record level."""
+    over records with a person in the ground truth; also over identifiable records only
+    (needs the ``evidence_free`` table of ``EVIDENCE_FREE``) and at the person-record level."""
     scores = {}
-    for level, unit in (("records", "r.source || '/' || r.entity || '/' || r.source_record_id"), ("person records", "r.node_id")):
+    levels = (("records", "r.source || '/' || r.entity || '/' || r.source_record_id"), ("identifiable records", None),
+              ("person records", "r.node_id"))
+    for level, unit in levels:
         row = con.execute(
             f"""
             with labelled as (
@@ -89,6 +114,7 @@ def pairwise(con: duckdb.DuckDBPyConnection, clusters: str) -> dict:
             with labelled as (
                 select c.cluster, g.person_id
                 from {clusters} c join truth g using (source, entity, source_record_id)
+                {"anti join evidence_free using (source, entity, source_record_id)" if level == "identifiable records" else ""}
             ),
             cells as (select cluster, person_id, count(*) as n from labelled group by all),
             by_cluster as (select cluster, count(*) as n from labelled group by all),
@@ -201,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     cxp_seconds = time_identity(con, config)
     con.execute(f"create or replace temp table truth as select * from read_csv('{exports / 'ground_truth.csv'}', all_varchar = true)")
     con.execute(RECORD_NODES)
+    con.execute(EVIDENCE_FREE)
     con.execute("create or replace temp table cxp_clusters as select source, entity, source_record_id, customer_id as cluster from core.identity_map")
     naive_seconds = naive_clusters(con)
     splink_seconds = float("nan") if args.skip_splink else splink_clusters(con, config.identity.match_probability_threshold)
@@ -209,19 +236,22 @@ def main(argv: list[str] | None = None) -> int:
         """select (select count(*) from truth),
                   (select count(*) from truth join core.identity_map using (source, entity, source_record_id)),
                   (select count(*) from identity.person_records), (select count(distinct customer_id) from core.identity_map),
-                  (select count(distinct person_id) from truth)"""
+                  (select count(distinct person_id) from truth),
+                  (select count(*) from truth semi join evidence_free using (source, entity, source_record_id))"""
     ).fetchall()[0]
     print(f"\nPipeline: {pipeline_seconds:.1f} s end to end (nan: reused). Ground truth: {counts[0]:,} records of {counts[4]:,} people; "
           f"{counts[1]:,} are person-bearing records in core.identity_map ({counts[2]:,} person records after collapsing app "
-          f"events to keys) -> {counts[3]:,} customers.\n")
+          f"events to keys) -> {counts[3]:,} customers. {counts[5]:,} records are app events of devices no account or email "
+          f"ever claimed (left out of the identifiable scores).\n")
     rows = []
     methods = [("cxp", "cxp_clusters", cxp_seconds), ("naive email/phone join", "naive_clusters", naive_seconds)]
     if not args.skip_splink:
         methods.append(("Splink alone", "splink_clusters", splink_seconds))
     for label, table, seconds in methods:
         scores = pairwise(con, table)
-        rows.append((label, *scores["records"], *scores["person records"], seconds))
-    header = ("method", "P (records)", "R (records)", "F1 (records)", "P (person rec.)", "R (person rec.)", "F1 (person rec.)", "seconds")
+        rows.append((label, *scores["records"], *scores["identifiable records"], *scores["person records"], seconds))
+    header = ("method", "P (records)", "R (records)", "F1 (records)", "P (identifiable)", "R (identifiable)", "F1 (identifiable)",
+              "P (person rec.)", "R (person rec.)", "F1 (person rec.)", "seconds")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for label, *values, seconds in rows:

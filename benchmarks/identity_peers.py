@@ -12,8 +12,10 @@ three ways of grouping the same person records against ``EXPORTS/ground_truth.cs
 - ``naive``: records joined when their lower-cased email or digits-only phone is equal.
 
 Each method gets wall and CPU seconds (CPU of this process, DuckDB's threads included).
-Precision, recall and F1 are pairwise, at two levels: every record (``precision`` ...), and
-person records (app events collapsed to one record per app identity: ``person_records``).
+Precision, recall and F1 are pairwise, at three levels: every record (``precision`` ...);
+identifiable records (``identifiable``: every record but the app events of devices no account
+or email ever claimed, ``evidence_free_records`` of them; see ``identity_compare.EVIDENCE_FREE``);
+and person records (app events collapsed to one record per app identity: ``person_records``).
 """
 from __future__ import annotations
 
@@ -33,9 +35,9 @@ def _scores(con, table: str) -> dict:
 
     scores = identity_compare.pairwise(con, table)
     precision, recall, f1 = scores["records"]
-    person_precision, person_recall, person_f1 = scores["person records"]
+    levels = {"identifiable": scores["identifiable records"], "person_records": scores["person records"]}
     return {"precision": precision, "recall": recall, "f1": f1,
-            "person_records": {"precision": person_precision, "recall": person_recall, "f1": person_f1}}
+            **{name: {"precision": p, "recall": r, "f1": f} for name, (p, r, f) in levels.items()}}
 
 
 def measure_identity(exports: Path, warehouse: Path) -> dict:
@@ -59,6 +61,7 @@ def measure_identity(exports: Path, warehouse: Path) -> dict:
         cxp_cpu = time.process_time() - cxp_cpu
         con.execute("create or replace temp table truth as select * from read_csv(?, all_varchar = true)", [str(truth)])
         con.execute(identity_compare.RECORD_NODES)
+        con.execute(identity_compare.EVIDENCE_FREE)
         con.execute("create or replace temp table cxp_clusters as select source, entity, source_record_id, customer_id as cluster from core.identity_map")
         naive_cpu = time.process_time()
         naive_s = identity_compare.naive_clusters(con)
@@ -66,11 +69,12 @@ def measure_identity(exports: Path, warehouse: Path) -> dict:
         splink_cpu = time.process_time()
         splink_s = identity_compare.splink_clusters(con, config.identity.match_probability_threshold)
         splink_cpu = time.process_time() - splink_cpu
-        records, person_records, people, customers = con.execute(
+        records, person_records, people, customers, evidence_free = con.execute(
             """select (select count(*) from truth join core.identity_map using (source, entity, source_record_id)),
                       (select count(*) from identity.person_records),
                       (select count(distinct person_id) from truth where person_id is not null and person_id <> ''),
-                      (select count(distinct customer_id) from core.identity_map)"""
+                      (select count(distinct customer_id) from core.identity_map),
+                      (select count(*) from truth semi join evidence_free using (source, entity, source_record_id))"""
         ).fetchall()[0]
         methods = {
             "cxp": {"wall_s": cxp_s, "cpu_s": cxp_cpu, **_scores(con, "cxp_clusters")},
@@ -80,7 +84,8 @@ def measure_identity(exports: Path, warehouse: Path) -> dict:
         con.close()
     finally:
         shutil.rmtree(scratch_dir, ignore_errors=True)
-    return {"records": records, "person_records": person_records, "people": people, "customers": customers, "methods": methods}
+    return {"records": records, "evidence_free_records": evidence_free, "person_records": person_records, "people": people,
+            "customers": customers, "methods": methods}
 
 
 def main(argv: list[str] | None = None) -> int:

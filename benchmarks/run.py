@@ -401,8 +401,8 @@ def results_markdown(results: list[dict]) -> str:
             "",
             "Identity resolution on the same person records against the generator's ground truth (pairwise precision / recall / F1; wall seconds and CPU seconds, medians of the runs):",
             "",
-            "| customers | records | method | seconds (CPU s) | × Splink time (CPU) | precision | recall | F1 | F1 (person records) |",
-            "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+            "| customers | records | method | seconds (CPU s) | × Splink time (CPU) | precision | recall | F1 | identifiable: P / R / F1 | F1 (person records) |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in identity_rows:
             ident = r["peers"]["identity"]
@@ -415,6 +415,7 @@ def results_markdown(results: list[dict]) -> str:
                     f"| {r['customers']:,} | {_fmt(ident.get('records'))} | {name} | {_fmt(m.get('wall_s'), 2)} ({_fmt(m.get('cpu_s'), 2)}) "
                     f"| {_fmt(ratio, 2, '×')} ({_fmt(cpu_ratio, 2, '×')}) "
                     f"| {_fmt(m.get('precision'), 3)} | {_fmt(m.get('recall'), 3)} | {_fmt(m.get('f1'), 3)} "
+                    f"| {' / '.join(_fmt(m.get('identifiable', {}).get(k), 3) for k in ('precision', 'recall', 'f1'))} "
                     f"| {_fmt(m.get('person_records', {}).get('f1'), 3)} |"
                 )
     slowest = results[-1].get("slowest_steps", [])[:8]

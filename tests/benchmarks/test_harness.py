@@ -167,6 +167,8 @@ def test_a_tiny_benchmark_writes_valid_results_with_every_stage(tmp_path):
     for name, method in identity["methods"].items():
         assert method["wall_s"] > 0, name
         assert 0 <= method["precision"] <= 1 and 0 <= method["recall"] <= 1 and 0 <= method["f1"] <= 1, name
+        assert all(0 <= method["identifiable"][k] <= 1 for k in ("precision", "recall", "f1")), name
+    assert 0 < identity["evidence_free_records"] < identity["records"]
 
     text = readme.read_text()
     assert "old table" not in text and text.startswith("# Benchmarks\n\nintro") and text.rstrip().endswith("outro")
