@@ -1,6 +1,11 @@
-"""Resident memory and CPU time of the current process, sampled from a thread.
+"""Resident memory and CPU time of the current process and its descendants, sampled from a thread.
 
-Each sample is (wall time, process CPU time of all threads, VmRSS, VmHWM from /proc/self/status).
+Each sample is (wall time, process CPU time of all threads, VmRSS, VmHWM from /proc/self/status),
+with the process's descendants added: the loader's reading workers (forked from a
+forkserver, so grandchildren) do part of the run's work. Their proportional memory (Pss:
+the pages they share with each other counted once in all) is added to both VmRSS and VmHWM
+as sampled (a descendant's spike between two samples is not seen), and
+their CPU time as last read for each process, so a worker that has exited still counts.
 CPU seconds matter on a shared machine: unlike wall time they barely grow when other
 processes compete for the cores. VmHWM is the kernel's
 high-water mark, so a peak that falls between two samples is still caught: a time window
@@ -9,6 +14,7 @@ in which VmHWM rose peaked at the VmHWM it ended with.
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 import time
 
@@ -27,6 +33,49 @@ def read_status_kib(pid: int | str = "self") -> tuple[int, int]:
     return rss, hwm
 
 
+def proportional_kib(pid: int) -> int:
+    """Pss from /proc/<pid>/smaps_rollup: resident memory with each page shared by n processes
+    counted 1/n (the reading workers share the pages of the server they were forked from)."""
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+def descendants(pid: int | str = "self") -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    found, stack = [], [pid]
+    while stack:
+        parent = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as fh:
+                    children = [int(c) for c in fh.read().split()]
+            except FileNotFoundError:
+                continue
+            found += children
+            stack += children
+    return found
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler:
     """Samples this process's memory every ``interval`` seconds until stopped."""
 
@@ -36,15 +85,25 @@ class MemorySampler:
         self.cpu_s: list[float] = []
         self.rss_kib: list[int] = []
         self.hwm_kib: list[int] = []
+        self._descendant_cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
     def _sample(self) -> None:
         rss, hwm = read_status_kib()
+        others = 0
+        for pid in descendants():
+            try:
+                others += proportional_kib(pid)
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            cpu = cpu_seconds(pid)
+            if cpu is not None:
+                self._descendant_cpu[pid] = cpu
         self.times.append(time.time())
-        self.cpu_s.append(time.process_time())
-        self.rss_kib.append(rss)
-        self.hwm_kib.append(hwm)
+        self.cpu_s.append(time.process_time() + sum(self._descendant_cpu.values()))
+        self.rss_kib.append(rss + others)
+        self.hwm_kib.append(hwm + others)
 
     def _run(self) -> None:
         while not self._stop.is_set():

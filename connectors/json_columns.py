@@ -336,11 +336,19 @@ class LineBatch:
         self._parts, self.size = [], 0
 
 
+# DuckDB threads of each JsonColumns connection; None: DuckDB's default, one per core. A
+# process reading files beside others (pipelines.file_reader's workers, one per core) sets
+# 1: more threads would only compete for the same cores, and each holds its own buffers.
+THREADS: int | None = None
+
+
 class JsonColumns:
     """One in-memory DuckDB connection (per read call) that runs a connector's query over batches."""
 
     def __init__(self) -> None:
         self.con = duckdb.connect()
+        if THREADS is not None:
+            self.con.execute(f"set threads = {int(THREADS)}")
         # Pushing filters below the projections that compute their inputs would compute
         # the JSON functions again for every condition that reads them.
         self.con.execute("set disabled_optimizers = 'filter_pushdown'")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -44,6 +45,17 @@ class CxpConfig(BaseModel):
     identity: IdentityConfig = Field(default_factory=IdentityConfig)
     surveys: SurveyConfig = Field(default_factory=SurveyConfig)
     chunk_size: int = Field(50_000, ge=100, description="Records per batch a connector hands to the loader: bounds memory, not file size.")
+    read_processes: int | Literal["auto"] = Field(
+        "auto", description="Worker processes that read export files while the loader writes them; 'auto': one per core, "
+        "0: read in the loader's own process.",
+    )
+
+    @field_validator("read_processes")
+    @classmethod
+    def _processes(cls, value):
+        if value != "auto" and value < 0:
+            raise ValueError("must be 'auto' or a number of processes, 0 or more")
+        return value
     duckdb_memory_limit: str = Field(
         "auto", pattern=r"^(auto|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
         description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp. "

@@ -9,6 +9,11 @@ Reading is Python and holds the GIL; DuckDB lets go of it while it inserts. So t
 run on a thread of their own (``_Writer``), in the order they were handed over, while the
 next chunk is read. The overlap is partial: DuckDB's insert already uses both cores for
 part of its time (100,000 customers: ingest 45 s -> 40 s).
+
+A folder of several files is read by worker processes (``pipelines.file_reader``,
+``read_processes`` in cxp.yaml). They read the next files while this process writes the
+one before, and the files are still written in order, each exactly as if it had been read
+here. Reading a lone file stays in this process, where it streams into the writer.
 """
 from __future__ import annotations
 
@@ -16,17 +21,23 @@ import datetime as dt
 import hashlib
 import logging
 import queue
+import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from connectors.base import Connector, Reject, UnreadableFile
+from connectors.base import Connector
 from models.config import CxpConfig
 from models.schema import arrow_schema, duckdb_columns
+from pipelines.file_reader import (
+    SpilledFile, can_run_in_worker, chunk_tables, failure_reason, read_pool, read_processes, read_spill, rejects_table, shutdown_read_pool, spill_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +231,7 @@ def load_connector(
     con.execute(f"set checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     writer = _Writer(con)
     try:
-        _load_files(writer, connector, folder, exports_dir, loaded, schemas, config, report)
+        _load_files(writer, connector, folder, exports_dir, loaded, schemas, config, report, _spill_dir(con))
     finally:
         try:
             writer.close()
@@ -230,37 +241,176 @@ def load_connector(
     return report
 
 
-def _load_files(writer: _Writer, connector: Connector, folder: Path, exports_dir: Path, loaded: set[str], schemas, config, report) -> None:
-    staged = _Staged()
-    for path in connector.files(folder):
-        relative = path.relative_to(exports_dir).as_posix()
-        sha = file_sha256(path)
-        if sha in loaded:
-            report.files.append(FileLoad(relative, "skipped"))
-            continue
-        size = path.stat().st_size
-        loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        if size <= SMALL_FILE_BYTES:
-            result = _read_small_file(connector, path, relative, schemas, config, loaded_at, staged)
-        else:
-            _write_staged(writer, connector, staged)
-            staged = _Staged()
-            result = _stream_large_file(writer, connector, path, relative, schemas, config, loaded_at)
-        staged.audit_rows.append(
-            [relative, connector.name, sha, size, result.records_read, result.records_loaded,
+def _spill_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where workers spill the files they read: DuckDB's own temp directory (beside the build
+    database), else the system's."""
+    setting = con.execute("select current_setting('temp_directory')").fetchone()[0]
+    folder = Path(setting) if setting else Path(tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _load_files(writer: _Writer, connector: Connector, folder: Path, exports_dir: Path, loaded: set[str], schemas, config,
+                report, spill_dir: Path) -> None:
+    files = list(connector.files(folder))
+    processes = read_processes(config)
+    batch = _Batch(writer, connector, loaded, report)
+    # One file is read here, streaming into the writer; several are read by worker processes
+    # (a worker hands back a whole file, which only pays when the next one is read meanwhile).
+    if processes >= 1 and len(files) >= 2 and can_run_in_worker(connector):
+        _load_in_workers(batch, files, exports_dir, config, processes, spill_dir)
+    else:
+        _load_here(batch, files, exports_dir, schemas, config)
+    batch.flush()
+
+
+class _Batch:
+    """Files read, in order: their audit rows, and small files' tables written together."""
+
+    def __init__(self, writer: _Writer, connector: Connector, loaded: set[str], report: ConnectorLoad):
+        self.writer, self.connector, self.loaded, self.report = writer, connector, loaded, report
+        self.staged = _Staged()
+
+    def skip(self, relative: str, sha: str) -> bool:
+        """Whether a file's content is loaded already (by an earlier run, or earlier in this one)."""
+        if sha in self.loaded:
+            self.report.files.append(FileLoad(relative, "skipped"))
+            return True
+        return False
+
+    def record(self, result: FileLoad, sha: str, size: int, loaded_at) -> None:
+        self.staged.audit_rows.append(
+            [result.source_file, self.connector.name, sha, size, result.records_read, result.records_loaded,
              result.records_quarantined, result.status, result.error, loaded_at]
         )
         if result.status == "loaded":
-            loaded.add(sha)  # the same content again under another name is skipped too
-        report.files.append(result)
-        if staged.records >= BATCH_RECORDS:
-            _write_staged(writer, connector, staged)
-            staged = _Staged()
-    _write_staged(writer, connector, staged)
+            self.loaded.add(sha)  # the same content again under another name is skipped too
+        self.report.files.append(result)
+        if self.staged.records >= BATCH_RECORDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the staged files and pending audit rows to the writer (a large file's own
+        transaction must come after everything read before it)."""
+        _write_staged(self.writer, self.connector, self.staged)
+        self.staged = _Staged()
 
 
-def _failure(relative: str, exc: Exception) -> FileLoad:
-    reason = str(exc) if isinstance(exc, UnreadableFile) else f"{type(exc).__name__}: {exc}"
+def _load_here(batch: _Batch, files: list[Path], exports_dir: Path, schemas, config) -> None:
+    for path in files:
+        relative = path.relative_to(exports_dir).as_posix()
+        sha = file_sha256(path)
+        if batch.skip(relative, sha):
+            continue
+        size = path.stat().st_size
+        loaded_at = _now()
+        if size <= SMALL_FILE_BYTES:
+            result = _read_small_file(batch.connector, path, relative, schemas, config, loaded_at, batch.staged)
+        else:
+            batch.flush()
+            result = _stream_large_file(batch.writer, batch.connector, path, relative, schemas, config, loaded_at)
+        batch.record(result, sha, size, loaded_at)
+
+
+def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path) -> None:
+    """Files read by worker processes, a few ahead of the one being written, taken in file order."""
+    pool = read_pool(processes)
+    ahead: deque = deque()
+    queued: set[str] = set()
+
+    def finish() -> None:
+        nonlocal pool
+        relative, sha, size, loaded_at, future = ahead.popleft()
+        spilled = None
+        if future is None:  # the same content as a file queued before it: loaded by then, unless that failed
+            if batch.skip(relative, sha):
+                return
+        else:
+            try:
+                spilled = future.result()
+            except BrokenProcessPool as exc:
+                # A worker died (killed, out of memory) or could not start (a script that runs
+                # the pipeline when imported, without `if __name__ == "__main__"`): this and the
+                # remaining files are read here, and the next load starts a new pool.
+                log.warning("reading worker processes failed (%s); reading %s in the loader's process", exc, relative)
+                shutdown_read_pool()
+                pool = None
+        if spilled is None:
+            spilled = spill_file(batch.connector, str(exports_dir / relative), relative, config, loaded_at, str(spill_dir))
+        if spilled.status == "failed":
+            result = _failure(relative, spilled.error)
+        elif size <= SMALL_FILE_BYTES:
+            result = _stage_spilled(spilled, relative, batch.staged)
+        else:
+            batch.flush()
+            result = _write_spilled_file(batch.writer, batch.connector, spilled, relative)
+        batch.record(result, sha, size, loaded_at)
+
+    try:
+        for path in files:
+            relative = path.relative_to(exports_dir).as_posix()
+            sha = file_sha256(path)
+            if not ahead and batch.skip(relative, sha):
+                continue
+            loaded_at = _now()
+            future = None
+            if pool is not None and sha not in queued and sha not in batch.loaded:
+                future = pool.submit(spill_file, batch.connector, str(path), relative, config, loaded_at, str(spill_dir))
+                queued.add(sha)
+            ahead.append((relative, sha, path.stat().st_size, loaded_at, future))
+            while len(ahead) > processes:
+                finish()
+        while ahead:
+            finish()
+    finally:
+        for *_, future in ahead:  # a load that failed: nothing more is read, nothing is left behind
+            if future is not None and not future.cancel():
+                try:
+                    future.result().remove()
+                except Exception:  # the worker's own failure: it left no files
+                    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _stage_spilled(spilled: SpilledFile, relative: str, staged: _Staged) -> FileLoad:
+    """A small file a worker read, staged to be written with the next batch."""
+    try:
+        for entity, path in spilled.tables.items():
+            staged.tables.setdefault(entity, []).append(read_spill(path).read_all())
+        if spilled.rejects:
+            staged.rejects.append(read_spill(spilled.rejects).read_all())
+    finally:
+        spilled.remove()
+    read = spilled.records_loaded + spilled.records_quarantined
+    staged.records += read
+    return FileLoad(relative, "loaded", read, spilled.records_loaded, spilled.records_quarantined)
+
+
+def _write_spilled_file(writer: _Writer, connector: Connector, spilled: SpilledFile, relative: str) -> FileLoad:
+    """A large file a worker read, written in one transaction of its own; a failure rolls it back."""
+    writer.submit(lambda con: con.begin())
+    for entity, path in spilled.tables.items():
+        writer.submit(_inserting_spill(connector.raw_table(entity), path))
+    if spilled.rejects:
+        writer.submit(_inserting_spill("audit.quarantine", spilled.rejects))
+    failure = writer.sync()
+    if failure is None:
+        writer.submit(lambda con: con.commit())
+        failure = writer.sync()
+    spilled.remove()
+    if failure is not None:
+        writer.submit(lambda con: con.rollback(), fatal=True)
+        writer.sync()
+        return _failure(relative, failure)
+    read = spilled.records_loaded + spilled.records_quarantined
+    return FileLoad(relative, "loaded", read, spilled.records_loaded, spilled.records_quarantined)
+
+
+def _failure(relative: str, exc: BaseException | str) -> FileLoad:
+    reason = exc if isinstance(exc, str) else failure_reason(exc)
     log.warning("cannot load %s: %s", relative, reason)
     return FileLoad(relative, "failed", error=reason)
 
@@ -272,11 +422,11 @@ def _read_small_file(connector, path, relative, schemas, config, loaded_at, stag
     result = FileLoad(relative, "loaded")
     try:
         for chunk in connector.read(path, config):
-            for entity, batch in _chunk_tables(chunk, schemas, relative, loaded_at):
+            for entity, batch in chunk_tables(chunk, schemas, relative, loaded_at):
                 tables.setdefault(entity, []).append(batch)
                 result.records_loaded += batch.num_rows
             if chunk.rejects:
-                rejects.append(_rejects_table(connector.name, chunk.rejects, relative, loaded_at))
+                rejects.append(rejects_table(connector.name, chunk.rejects, relative, loaded_at))
                 result.records_quarantined += len(chunk.rejects)
     except Exception as exc:  # a broken file must not stop the other files: record it and go on
         return _failure(relative, exc)
@@ -294,11 +444,11 @@ def _stream_large_file(writer: _Writer, connector, path, relative, schemas, conf
     writer.submit(lambda con: con.begin())
     try:
         for chunk in connector.read(path, config):
-            for entity, batch in _chunk_tables(chunk, schemas, relative, loaded_at):
+            for entity, batch in chunk_tables(chunk, schemas, relative, loaded_at):
                 writer.submit(_inserting(connector.raw_table(entity), batch))
                 result.records_loaded += batch.num_rows
             if chunk.rejects:
-                writer.submit(_inserting("audit.quarantine", _rejects_table(connector.name, chunk.rejects, relative, loaded_at)))
+                writer.submit(_inserting("audit.quarantine", rejects_table(connector.name, chunk.rejects, relative, loaded_at)))
                 result.records_quarantined += len(chunk.rejects)
             if writer.failed:
                 break  # the rest of the file would be rolled back anyway
@@ -342,53 +492,16 @@ def _write_staged(writer: _Writer, connector: Connector, staged: _Staged) -> Non
     writer.submit(write, fatal=True)
 
 
-def _chunk_tables(chunk, schemas: dict[str, pa.Schema], source_file: str, loaded_at) -> Iterator[tuple[str, pa.Table]]:
-    """Each entity's records of a chunk as one Arrow table in the raw table's shape, lineage included."""
-    for entity, records in chunk.records.items():
-        if records:
-            batch = pa.Table.from_pylist(records, schema=schemas[entity])
-            source_rows = pa.array([r["_source_row"] for r in records], type=pa.int64())
-            yield entity, _with_lineage(batch, source_rows, source_file, loaded_at)
-    for entity, table in chunk.tables.items():
-        if table.num_rows:
-            yield entity, _with_lineage(_conform(schemas[entity], table), table["_source_row"].cast(pa.int64()), source_file, loaded_at)
-
-
-def _conform(schema: pa.Schema, table: pa.Table) -> pa.Table:
-    """A connector's column-wise table cast to the model's schema; columns it left out load as NULL."""
-    columns = [
-        table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _with_lineage(batch: pa.Table, source_rows, source_file: str, loaded_at) -> pa.Table:
-    rows = batch.num_rows
-    batch = batch.append_column("_source_file", pa.array([source_file] * rows, type=pa.string()))
-    batch = batch.append_column("_source_row", source_rows)
-    return batch.append_column("_loaded_at", pa.array([loaded_at] * rows, type=pa.timestamp("us")))
-
-
-def _rejects_table(connector: str, rejects: list[Reject], source_file: str, loaded_at) -> pa.Table:
-    return pa.table(
-        {
-            "connector": [connector] * len(rejects),
-            "entity": [r.entity for r in rejects],
-            "source_file": [source_file] * len(rejects),
-            "source_row": pa.array([r.source_row for r in rejects], type=pa.int64()),
-            "reason": [r.reason for r in rejects],
-            "record": [r.record for r in rejects],
-            "quarantined_at": pa.array([loaded_at] * len(rejects), type=pa.timestamp("us")),
-        }
-    )
-
-
 def _inserting(table: str, batch: pa.Table) -> Callable[[duckdb.DuckDBPyConnection], None]:
     return lambda con: _insert(con, table, batch)
 
 
-def _insert(con, table: str, batch: pa.Table) -> None:
+def _inserting_spill(table: str, path: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """Insert a spilled table batch by batch, so no more than a batch of it is in memory."""
+    return lambda con: _insert(con, table, read_spill(path))
+
+
+def _insert(con, table: str, batch: pa.Table | pa.RecordBatchReader) -> None:
     con.register("_cxp_batch", batch)
     try:
         con.execute(f"insert into {table} by name select * from _cxp_batch")

@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import run as bench
 from benchmarks.ingest_floor import measure_floor
-from benchmarks.memory import MemorySampler
+from benchmarks.memory import MemorySampler, read_status_kib
 from benchmarks.stages import step_stages
 from connectors import CONNECTORS
 from models.config import CxpConfig
@@ -70,6 +70,21 @@ def test_the_sampler_records_this_process():
     assert len(sampler.times) >= 2
     assert sampler.overall_peak_mib >= 64
     del ballast
+
+
+def test_the_sampler_counts_the_memory_and_cpu_of_child_processes():
+    """The loader's reading workers are processes of their own (grandchildren, under a forkserver)."""
+    import subprocess
+    import sys
+
+    busy = "import time; x = bytearray(96 * 2**20); x[::4096] = b'x' * len(x[::4096]); end = time.time() + 0.6\nwhile time.time() < end: pass"
+    wrapper = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"])
+    own_rss_kib = read_status_kib()[0]
+    sampler = MemorySampler(interval=0.02).start()
+    wrapper.wait()
+    sampler.stop()
+    assert (max(sampler.rss_kib) - own_rss_kib) / 1024 >= 90  # the grandchild's 96 MiB
+    assert sampler.cpu_s[-1] - sampler.cpu_s[0] >= 0.3  # its busy loop, while this process slept in wait()
 
 
 # ----------------------------------------------------------------------------- stage mapping

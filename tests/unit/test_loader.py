@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from connectors import CONNECTORS
@@ -43,6 +44,27 @@ def file_mode(request, monkeypatch):
     if request.param == "every file streamed":
         monkeypatch.setattr("pipelines.loader.SMALL_FILE_BYTES", 0)
     return request.param
+
+
+@pytest.fixture(params=["read by worker processes", "read in the loader's process"], autouse=True)
+def reading(request, monkeypatch):
+    """Files read by worker processes (several files, the default) keep the same promises as
+    files read in the loader's own process (one file, or read_processes: 0)."""
+    if request.param == "read in the loader's process":
+        monkeypatch.setattr("pipelines.loader.read_processes", lambda config: 0)
+    return request.param
+
+
+def test_several_files_are_read_by_worker_processes(tmp_path, exports, reading, monkeypatch):
+    from pipelines import loader
+
+    spilled = []
+    real = loader._stage_spilled
+    monkeypatch.setattr(loader, "_stage_spilled", lambda *args: spilled.append(args[1]) or real(*args))
+    monkeypatch.setattr("pipelines.loader.SMALL_FILE_BYTES", 8 << 20)
+    _load(tmp_path, exports)
+    assert sorted(spilled) == (["facebook/page_1.json", "facebook/page_2.json", "facebook/page_3.json"] if reading == "read by worker processes" else [])
+    assert not list((tmp_path / "wh" / ".build" / "tmp").glob("cxp-read-*")), "spill files are removed once written"
 
 
 def _load(tmp_path, exports):
@@ -158,6 +180,8 @@ def _failing_insert_for(file_name: str, monkeypatch):  # returns the real _inser
     real_insert = loader._insert
 
     def insert(con, table, batch):
+        if isinstance(batch, pa.RecordBatchReader):  # a file a worker process read, streamed from its spill
+            batch = batch.read_all()
         if "_source_file" in batch.column_names and any(f.endswith(file_name) for f in batch["_source_file"].to_pylist()):
             raise RuntimeError(f"write refused for {file_name}")
         real_insert(con, table, batch)
