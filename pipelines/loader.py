@@ -384,9 +384,9 @@ def _stage_spilled(spilled: SpilledFile, relative: str, staged: _Staged) -> File
             staged.rejects.append(read_spill(spilled.rejects).read_all())
     finally:
         spilled.remove()
-    read = spilled.records_loaded + spilled.records_quarantined
-    staged.records += read
-    return FileLoad(relative, "loaded", read, spilled.records_loaded, spilled.records_quarantined)
+    result = _spilled_load(spilled, relative)
+    staged.records += result.records_read
+    return result
 
 
 def _write_spilled_file(writer: _Writer, connector: Connector, spilled: SpilledFile, relative: str) -> FileLoad:
@@ -396,15 +396,12 @@ def _write_spilled_file(writer: _Writer, connector: Connector, spilled: SpilledF
         writer.submit(_inserting_spill(connector.raw_table(entity), path))
     if spilled.rejects:
         writer.submit(_inserting_spill("audit.quarantine", spilled.rejects))
-    failure = writer.sync()
-    if failure is None:
-        writer.submit(lambda con: con.commit())
-        failure = writer.sync()
+    failure = _end_file_transaction(writer)
     spilled.remove()
-    if failure is not None:
-        writer.submit(lambda con: con.rollback(), fatal=True)
-        writer.sync()
-        return _failure(relative, failure)
+    return _spilled_load(spilled, relative) if failure is None else _failure(relative, failure)
+
+
+def _spilled_load(spilled: SpilledFile, relative: str) -> FileLoad:
     read = spilled.records_loaded + spilled.records_quarantined
     return FileLoad(relative, "loaded", read, spilled.records_loaded, spilled.records_quarantined)
 
@@ -454,8 +451,16 @@ def _stream_large_file(writer: _Writer, connector, path, relative, schemas, conf
                 break  # the rest of the file would be rolled back anyway
         result.records_read = result.records_loaded + result.records_quarantined
     except Exception as exc:  # a broken file must not stop the other files: roll it back and go on
-        failure = exc
+        failure = _end_file_transaction(writer, exc)
     else:
+        failure = _end_file_transaction(writer)
+    return result if failure is None else _failure(relative, failure)
+
+
+def _end_file_transaction(writer: _Writer, failure: BaseException | None = None) -> BaseException | None:
+    """Commit a file's own transaction once all its writes have run, or roll it back when
+    reading it (``failure``) or writing it failed; returns what failed."""
+    if failure is None:
         failure = writer.sync()
         if failure is None:
             writer.submit(lambda con: con.commit())
@@ -464,8 +469,7 @@ def _stream_large_file(writer: _Writer, connector, path, relative, schemas, conf
         writer.sync()  # nothing of this file may still be queued when it is rolled back
         writer.submit(lambda con: con.rollback(), fatal=True)
         writer.sync()
-        return _failure(relative, failure)
-    return result
+    return failure
 
 
 def _write_staged(writer: _Writer, connector: Connector, staged: _Staged) -> None:
