@@ -13,7 +13,6 @@ workers read the next files (see ``pipelines.loader``).
 """
 from __future__ import annotations
 
-import atexit
 import multiprocessing
 import os
 import pickle
@@ -156,9 +155,6 @@ def spill_file(connector: Connector, path: str, relative: str, config: CxpConfig
 
 # --- the pool -----------------------------------------------------------------------------
 
-_POOL: tuple[int, ProcessPoolExecutor] | None = None
-
-
 def can_run_in_worker(connector: Connector) -> bool:
     """Whether a worker process can be handed the connector: its functions are importable by
     name (a connector made on the fly, as tests do, is read in the loader's process)."""
@@ -176,32 +172,19 @@ def read_processes(config: CxpConfig) -> int:
 
 
 def read_pool(processes: int) -> ProcessPoolExecutor:
-    """The process-wide pool of reading workers (started once, reused by every connector's load).
+    """A pool of reading workers for one connector's load (shut it down when the load ends:
+    the memory a worker's reading leaves behind goes with it).
 
-    Workers fork from a fresh server process that has imported the connectors, never from
+    Workers fork from a server process that has imported the connectors once, never from
     this one: the loader's process runs DuckDB's and Dagster's threads, and a fork copies
-    the locks they hold."""
-    global _POOL
-    if _POOL is not None and _POOL[0] == processes:
-        return _POOL[1]
-    shutdown_read_pool()
+    the locks they hold. The server lives as long as this process, so a pool starts in
+    milliseconds after the first."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["connectors", "pipelines.file_reader"])
-    _POOL = (processes, ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker))
-    return _POOL[1]
+    return ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker)
 
 
 def _start_worker() -> None:
     from connectors import json_columns
 
     json_columns.THREADS = 1  # the workers are as many as the cores already
-
-
-def shutdown_read_pool() -> None:
-    global _POOL
-    if _POOL is not None:
-        _POOL[1].shutdown(wait=True, cancel_futures=True)
-        _POOL = None
-
-
-atexit.register(shutdown_read_pool)

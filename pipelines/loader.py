@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from connectors.base import Connector
 from models.config import CxpConfig
 from models.schema import arrow_schema, duckdb_columns
 from pipelines.file_reader import (
-    SpilledFile, can_run_in_worker, chunk_tables, failure_reason, read_pool, read_processes, read_spill, rejects_table, shutdown_read_pool, spill_file,
+    SpilledFile, can_run_in_worker, chunk_tables, failure_reason, read_pool, read_processes, read_spill, rejects_table, spill_file,
 )
 
 log = logging.getLogger(__name__)
@@ -247,6 +248,9 @@ def _spill_dir(con: duckdb.DuckDBPyConnection) -> Path:
     setting = con.execute("select current_setting('temp_directory')").fetchone()[0]
     folder = Path(setting) if setting else Path(tempfile.gettempdir())
     folder.mkdir(parents=True, exist_ok=True)
+    if setting:  # a load cut short (the process killed) leaves its spills; only one load runs at a time
+        for stale in folder.glob("cxp-read-*.arrow"):
+            stale.unlink(missing_ok=True)
     return folder
 
 
@@ -314,7 +318,7 @@ def _load_here(batch: _Batch, files: list[Path], exports_dir: Path, schemas, con
 
 def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path) -> None:
     """Files read by worker processes, a few ahead of the one being written, taken in file order."""
-    pool = read_pool(processes)
+    pool: ProcessPoolExecutor | None = read_pool(processes)
     ahead: deque = deque()
     queued: set[str] = set()
 
@@ -331,9 +335,9 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
             except BrokenProcessPool as exc:
                 # A worker died (killed, out of memory) or could not start (a script that runs
                 # the pipeline when imported, without `if __name__ == "__main__"`): this and the
-                # remaining files are read here, and the next load starts a new pool.
+                # remaining files are read here.
                 log.warning("reading worker processes failed (%s); reading %s in the loader's process", exc, relative)
-                shutdown_read_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
                 pool = None
         if spilled is None:
             spilled = spill_file(batch.connector, str(exports_dir / relative), relative, config, loaded_at, str(spill_dir))
@@ -369,6 +373,8 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
                     future.result().remove()
                 except Exception:  # the worker's own failure: it left no files
                     pass
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 def _now() -> dt.datetime:
