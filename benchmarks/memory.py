@@ -63,14 +63,15 @@ def descendants(pid: int | str = "self") -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of one process, or None when it is gone."""
+def cpu_seconds(pid: int) -> tuple[int, float] | None:
+    """(start time, user + system CPU seconds) of one process, or None when it is gone; the
+    start time tells a process from a later one given the same pid."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             fields = fh.read().rsplit(b")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[19]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -85,7 +86,7 @@ class MemorySampler:
         self.cpu_s: list[float] = []
         self.rss_kib: list[int] = []
         self.hwm_kib: list[int] = []
-        self._descendant_cpu: dict[int, float] = {}
+        self._descendant_cpu: dict[tuple[int, int], float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
@@ -97,9 +98,10 @@ class MemorySampler:
                 others += proportional_kib(pid)
             except (FileNotFoundError, ProcessLookupError):
                 continue
-            cpu = cpu_seconds(pid)
-            if cpu is not None:
-                self._descendant_cpu[pid] = cpu
+            found = cpu_seconds(pid)
+            if found is not None:
+                started, cpu = found
+                self._descendant_cpu[(pid, started)] = cpu
         self.times.append(time.time())
         self.cpu_s.append(time.process_time() + sum(self._descendant_cpu.values()))
         self.rss_kib.append(rss + others)

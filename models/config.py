@@ -50,12 +50,6 @@ class CxpConfig(BaseModel):
         "0: read in the loader's own process.",
     )
 
-    @field_validator("read_processes")
-    @classmethod
-    def _processes(cls, value):
-        if value != "auto" and value < 0:
-            raise ValueError("must be 'auto' or a number of processes, 0 or more")
-        return value
     duckdb_memory_limit: str = Field(
         "auto", pattern=r"^(auto|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
         description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp. "
@@ -76,6 +70,13 @@ class CxpConfig(BaseModel):
         if len(value) != 2 or not value.isalpha():
             raise ValueError("must be a two-letter ISO country code such as US or GB")
         return value.upper()
+
+    @field_validator("read_processes")
+    @classmethod
+    def _processes(cls, value):
+        if value != "auto" and value < 0:
+            raise ValueError("must be 'auto' or a number of processes, 0 or more")
+        return value
 
 
 def load_config(path: str | os.PathLike | None = None) -> CxpConfig:

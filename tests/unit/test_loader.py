@@ -225,3 +225,20 @@ def test_a_load_checkpoints_once_at_its_end_and_restores_the_threshold(tmp_path,
     assert con.execute("select current_setting('checkpoint_threshold')").fetchone()[0] == before
     wal = tmp_path / "wh" / ".build" / "cx.duckdb.wal"
     assert not wal.exists() or wal.stat().st_size == 0  # everything loaded is in the database file
+
+
+@pytest.mark.parametrize("value, processes", [("auto", None), (0, 0), (3, 3)])
+def test_read_processes_setting(value, processes):
+    import os
+
+    from pipelines.file_reader import read_processes
+
+    assert read_processes(CxpConfig(read_processes=value)) == (os.cpu_count() or 1 if processes is None else processes)
+
+
+@pytest.mark.parametrize("value", [-1, "two", 1.5])
+def test_read_processes_refuses_what_is_no_count(value):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="read_processes"):
+        CxpConfig(read_processes=value)
