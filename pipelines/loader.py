@@ -337,8 +337,9 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
                 # the pipeline when imported, without `if __name__ == "__main__"`): this and the
                 # remaining files are read here.
                 log.warning("reading worker processes failed (%s); reading %s in the loader's process", exc, relative)
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = None
+                if pool is not None:  # the files queued behind it failed with the same pool
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
         if spilled is None:
             spilled = spill_file(batch.connector, str(exports_dir / relative), relative, config, loaded_at, str(spill_dir))
         if spilled.status == "failed":

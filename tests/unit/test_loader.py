@@ -67,6 +67,28 @@ def test_several_files_are_read_by_worker_processes(tmp_path, exports, reading, 
     assert not list((tmp_path / "wh" / ".build" / "tmp").glob("cxp-read-*")), "spill files are removed once written"
 
 
+def test_a_pool_whose_workers_die_leaves_the_files_to_the_loader(tmp_path, exports, monkeypatch, reading):
+    """A worker killed (out of memory) breaks the pool: every file still loads, read here."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DeadPool:
+        def submit(self, *args):
+            future = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            pass
+
+    monkeypatch.setattr("pipelines.loader.read_pool", lambda processes: DeadPool())
+    _, report = _load(tmp_path, exports)
+    statuses = {f.source_file: (f.status, f.records_loaded, f.records_quarantined) for f in report.files}
+    assert statuses["facebook/page_1.json"][0] == statuses["facebook/page_2.json"][0] == "loaded"
+    assert statuses["facebook/page_2.json"][1:] == (1, 2)
+    assert statuses["facebook/not_a_page.json"][0] == "failed"
+
+
 def _load(tmp_path, exports):
     con = connect_build(tmp_path / "wh", CxpConfig())
     return con, load_connector(con, facebook, exports, CxpConfig())
