@@ -255,7 +255,7 @@ def test_read_processes_setting(value, processes):
 
     from pipelines.file_reader import read_processes
 
-    assert read_processes(CxpConfig(read_processes=value)) == (os.cpu_count() or 1 if processes is None else processes)
+    assert read_processes(CxpConfig(read_processes=value)) == ((os.cpu_count() or 1) if processes is None else processes)
 
 
 @pytest.mark.parametrize("value", [-1, "two", 1.5])
