@@ -67,7 +67,21 @@ class Chunk:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A stretch of a large plain file whose records are its lines, read apart from the rest
+    of the file (by another process): bytes ``start`` to ``end``, both at the start of a
+    line, after ``lines_before`` physical lines holding ``records_before`` records, so rows
+    and line numbers count from the start of the file as when it is read whole."""
+
+    start: int
+    end: int
+    lines_before: int
+    records_before: int
+
+
 Reader = Callable[[Path, CxpConfig], Iterable[Chunk]]
+PartReader = Callable[[Path, CxpConfig, FilePart], Iterable[Chunk]]
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,10 @@ class Connector:
     # entity -> raw column holding the record's source_record_id (DESIGN.md's id per folder):
     # how erasure finds every raw version of a resolved customer's records.
     record_id_columns: dict[str, str] = field(default_factory=dict)
+    # Reads one FilePart of a file exactly as ``read`` reads that stretch of the whole file:
+    # for connectors whose records are the lines of a file, so that parts of one large
+    # export can be read side by side (see json_columns.plan_parts).
+    read_part: PartReader | None = None
 
     def raw_table(self, entity: str) -> str:
         return f"raw.{self.name}__{entity}"

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import duckdb
@@ -33,7 +35,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.decoding import JsonRecord, json_line
+from connectors.base import FilePart
+from connectors.decoding import GZIP_MAGIC, JsonRecord, json_line, sniff_encoding
 from connectors.event_properties import keys_with_roles, order_and_revenue
 
 BLOCK_BYTES = 1 << 20  # one read of the stream; the text stream's buffer is as large
@@ -197,15 +200,16 @@ class LineBlock:
         return head, tail
 
 
-def read_lines(stream: IO[str]) -> Iterator[LineBlock | JsonRecord]:
-    """The lines of a text stream from ``decoding.text_stream`` in blocks, read from its byte
-    buffer; a break in the stream ends it with the error record iter_json_lines yields."""
+def read_lines(stream: IO[str], part: FilePart | None = None) -> Iterator[LineBlock | JsonRecord]:
+    """The lines of a text stream from ``decoding.text_stream`` (or ``open_part``) in blocks,
+    read from its byte buffer; a break in the stream ends it with the error record
+    iter_json_lines yields. A part's lines are numbered after the lines before it."""
     buffer = stream.buffer
     encoding = codecs.lookup(stream.encoding).name
     decoder = None if encoding in ("utf-8", "utf-8-sig") else codecs.getincrementaldecoder(encoding)(errors="replace")
     skip_bom = encoding == "utf-8-sig"
     pending = b""
-    lines_seen = records_seen = 0
+    lines_seen, records_seen = (part.lines_before, part.records_before) if part is not None else (0, 0)
     while True:
         try:
             block = buffer.read1(BLOCK_BYTES)
@@ -241,6 +245,78 @@ def read_lines(stream: IO[str]) -> Iterator[LineBlock | JsonRecord]:
                 yield found
         if at_end:
             return
+
+
+# --- parts of a large file ----------------------------------------------------------------
+
+def plan_parts(path: Path, part_bytes: int) -> list[FilePart] | None:
+    """A plain UTF-8 file of JSON lines cut into parts of about ``part_bytes``, each at the
+    start of a line, with the lines and records (non-blank lines) before it, counted as
+    ``read_lines`` counts them; None when the file is smaller than two parts or cannot be
+    cut: compressed, another encoding (sniffed from its first bytes, as ``open_text``
+    does), or with a lone ``\r`` ending a line (``\r\n`` is fine)."""
+    parts: list[FilePart] = []
+    with open(path, "rb") as raw:
+        head = raw.read(4)
+        if head[:2] == GZIP_MAGIC or sniff_encoding(head) not in ("utf-8", "utf-8-sig"):
+            return None
+        raw.seek(0)
+        start = lines_before = records_before = 0
+        while True:
+            data = raw.read(part_bytes)
+            if not data:
+                break
+            if len(data) == part_bytes:  # the part ends with the line it cuts into
+                data += raw.readline()
+            if data.count(b"\r") != data.count(b"\r\n"):
+                return None
+            parts.append(FilePart(start, start + len(data), lines_before, records_before))
+            text = data[3:] if start == 0 and data.startswith(codecs.BOM_UTF8) else data  # as read_lines skips it
+            lines_before += _count_lines(text)
+            records_before += _records_in(text)
+            start += len(data)
+    return parts if len(parts) >= 2 else None
+
+
+def _records_in(data: bytes) -> int:
+    """Non-blank lines of whole lines ``data`` (without lone ``\r``): lines starting with ``{``,
+    and the few others that hold more than whitespace."""
+    lines = _count_lines(data)
+    if data.startswith(b"{") + data.count(b"\n{") == lines:
+        return lines
+    found = _block(data, 0, 0)
+    return 0 if found is None else len(found.rows)
+
+
+class _Stretch(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, as a stream of their own."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        self._file = open(path, "rb")
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._file.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def open_part(path: Path, part: FilePart) -> IO[str]:
+    """One part of a file planned by ``plan_parts``, as a text stream for ``read_lines``; the
+    first part keeps a byte-order mark to be skipped, as the whole file would."""
+    with open(path, "rb") as raw:
+        encoding = sniff_encoding(raw.read(4)) if part.start == 0 else "utf-8"
+    buffered = io.BufferedReader(_Stretch(path, part.start, part.end), buffer_size=BLOCK_BYTES)
+    return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
 
 
 def _count_lines(data: bytes) -> int:

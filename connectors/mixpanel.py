@@ -18,7 +18,7 @@ import orjson
 import pyarrow as pa
 
 from connectors import json_columns as jc
-from connectors.base import Chunk, Connector, Reject, UnreadableFile
+from connectors.base import Chunk, Connector, FilePart, Reject, UnreadableFile
 from connectors.decoding import JsonRecord, open_text
 from connectors.event_properties import order_and_revenue
 from connectors.values import json_text, parse_int, parse_moment, text
@@ -31,11 +31,12 @@ _EVENT_KEYS = ("event", "event_name")
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
-def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
+def read(path: Path, config: CxpConfig, part: FilePart | None = None) -> Iterator[Chunk]:
     """Lines in batches of ``chunk_size``, parsed column by column (json_columns); the rows
-    the SQL does not take are read by ``_event`` one by one, as before."""
+    the SQL does not take are read by ``_event`` one by one, as before. With ``part``, only
+    that stretch of the file (json_columns.plan_parts), numbered as in the whole file."""
     try:
-        lines = open_text(path)
+        lines = open_text(path) if part is None else jc.open_part(path, part)
     except (EOFError, OSError, zlib.error) as exc:
         raise UnreadableFile(f"compressed file is truncated or corrupt ({exc})") from None
     parser = jc.JsonColumns()
@@ -43,7 +44,7 @@ def read(path: Path, config: CxpConfig) -> Iterator[Chunk]:
     batch.members.append(None)
     try:
         with lines:
-            for item in jc.read_lines(lines):
+            for item in jc.read_lines(lines, part):
                 if isinstance(item, JsonRecord):  # the stream broke off
                     yield _chunk(parser, batch, [Reject(ENTITY, item.row, item.error, item.text)])
                     batch.clear()
@@ -253,4 +254,5 @@ CONNECTOR = Connector(
     read=read,
     description="Mixpanel raw event export, JSON lines (optionally gzipped)",
     record_id_columns={ENTITY: "insert_id"},
+    read_part=read,
 )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from connectors.base import Connector, Reject, UnreadableFile
+from connectors.base import Connector, FilePart, Reject, UnreadableFile
 from models.config import CxpConfig
 from models.schema import arrow_schema
 
@@ -131,13 +131,15 @@ class _Spill:
 REJECTS = "__rejects"
 
 
-def spill_file(connector: Connector, path: str, relative: str, config: CxpConfig, loaded_at, spill_dir: str) -> SpilledFile:
-    """Read one file with its connector and spill its tables (runs in a worker process)."""
+def spill_file(connector: Connector, path: str, relative: str, config: CxpConfig, loaded_at, spill_dir: str,
+               part: FilePart | None = None) -> SpilledFile:
+    """Read one file, or one part of it, with its connector and spill its tables (runs in a worker process)."""
     schemas = {entity: arrow_schema(model) for entity, model in connector.entities.items()}
     spill = _Spill(Path(spill_dir))
     result = SpilledFile("loaded")
     try:
-        for chunk in connector.read(Path(path), config):
+        chunks = connector.read(Path(path), config) if part is None else connector.read_part(Path(path), config, part)
+        for chunk in chunks:
             for entity, table in chunk_tables(chunk, schemas, relative, loaded_at):
                 spill.write(entity, table)
                 result.records_loaded += table.num_rows

@@ -25,7 +25,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from connectors.base import Connector
+from connectors.base import Connector, FilePart
+from connectors.json_columns import plan_parts
 from models.config import CxpConfig
 from models.schema import arrow_schema, duckdb_columns
 from pipelines.file_reader import (
@@ -134,6 +135,11 @@ def file_sha256(path: Path) -> str:
 # it (100k customers, load alone: Zendesk 9.4-10.3 s -> 7.2-7.9 s, Mixpanel 10.4-11.0 -> 9.2-9.9).
 SMALL_FILE_BYTES = 8 << 20
 BATCH_RECORDS = 100_000
+# A large plain file whose connector reads parts (records that are lines) is cut into parts
+# of about this size for the reading workers: one worker alone would read it, and the file
+# could only be written once all of it was read. In parts, the workers read side by side
+# and each part is written while the next ones are read.
+PART_BYTES = 32 << 20
 LOAD_CHECKPOINT_THRESHOLD = "1GB"
 
 
@@ -260,8 +266,10 @@ def _load_files(writer: _Writer, connector: Connector, folder: Path, exports_dir
     processes = read_processes(config)
     batch = _Batch(writer, connector, loaded, report)
     # One file is read here, streaming into the writer; several are read by worker processes
-    # (a worker hands back a whole file, which only pays when the next one is read meanwhile).
-    if processes >= 1 and len(files) >= 2 and can_run_in_worker(connector):
+    # (a worker hands back a whole file, which only pays when the next one is read meanwhile),
+    # and so are the parts of a large one.
+    several = len(files) >= 2 or (files and _plan(connector, files[0], files[0].stat().st_size) is not None)
+    if processes >= 1 and several and can_run_in_worker(connector):
         _load_in_workers(batch, files, exports_dir, config, processes, spill_dir)
     else:
         _load_here(batch, files, exports_dir, schemas, config)
@@ -316,40 +324,75 @@ def _load_here(batch: _Batch, files: list[Path], exports_dir: Path, schemas, con
         batch.record(result, sha, size, loaded_at)
 
 
-def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path) -> None:
-    """Files read by worker processes, a few ahead of the one being written, taken in file order."""
-    pool: ProcessPoolExecutor | None = read_pool(processes)
-    ahead: deque = deque()
-    queued: set[str] = set()
+@dataclass
+class _Task:
+    """A file, or one part of a file, handed to the reading workers (``future`` None: not
+    handed over, as its content was queued or loaded before)."""
 
-    def finish() -> None:
+    relative: str
+    sha: str
+    size: int
+    loaded_at: dt.datetime
+    future: Future | None
+    part: FilePart | None = None
+    last: bool = True  # the whole file, or its last part
+
+
+def _plan(connector: Connector, path: Path, size: int) -> list[FilePart] | None:
+    """A large plain file cut into parts for the workers, when its connector reads parts."""
+    if connector.read_part is None or size < 2 * PART_BYTES:
+        return None
+    return plan_parts(path, PART_BYTES)
+
+
+def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path) -> None:
+    """Files (or parts of one large file) read by worker processes, a few ahead of the one
+    being written, taken in file order."""
+    pool: ProcessPoolExecutor | None = read_pool(processes)
+    ahead: deque[_Task] = deque()
+    queued: set[str] = set()
+    in_parts = _FileInParts(batch)
+
+    def read(task: _Task) -> SpilledFile | None:
+        """The task's spilled tables; None for a file not handed over that is loaded by now."""
         nonlocal pool
-        relative, sha, size, loaded_at, future = ahead.popleft()
-        spilled = None
-        if future is None:  # the same content as a file queued before it: loaded by then, unless that failed
-            if batch.skip(relative, sha):
-                return
+        if task.future is None:  # the same content as a file queued before it: loaded by then, unless that failed
+            if batch.skip(task.relative, task.sha):
+                return None
         else:
             try:
-                spilled = future.result()
+                return task.future.result()
             except BrokenProcessPool as exc:
                 # A worker died (killed, out of memory) or could not start (a script that runs
                 # the pipeline when imported, without `if __name__ == "__main__"`): this and the
                 # remaining files are read here.
-                log.warning("reading worker processes failed (%s); reading %s in the loader's process", exc, relative)
+                log.warning("reading worker processes failed (%s); reading %s in the loader's process", exc, task.relative)
                 if pool is not None:  # the files queued behind it failed with the same pool
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = None
+        return spill_file(batch.connector, str(exports_dir / task.relative), task.relative, config, task.loaded_at,
+                          str(spill_dir), task.part)
+
+    def finish() -> None:
+        task = ahead.popleft()
+        spilled = read(task)
         if spilled is None:
-            spilled = spill_file(batch.connector, str(exports_dir / relative), relative, config, loaded_at, str(spill_dir))
-        if spilled.status == "failed":
-            result = _failure(relative, spilled.error)
-        elif size <= SMALL_FILE_BYTES:
-            result = _stage_spilled(spilled, relative, batch.staged)
+            return
+        if task.part is not None:
+            result = in_parts.add(spilled, task.relative, task.part.start == 0, task.last)
+            if result is None:
+                return  # more parts of the file to come
+        elif spilled.status == "failed":
+            result = _failure(task.relative, spilled.error)
+        elif task.size <= SMALL_FILE_BYTES:
+            result = _stage_spilled(spilled, task.relative, batch.staged)
         else:
             batch.flush()
-            result = _write_spilled_file(batch.writer, batch.connector, spilled, relative)
-        batch.record(result, sha, size, loaded_at)
+            result = _write_spilled_file(batch.writer, batch.connector, spilled, task.relative)
+        batch.record(result, task.sha, task.size, task.loaded_at)
+
+    def submit(path: Path, relative: str, loaded_at, part: FilePart | None = None) -> Future:
+        return pool.submit(spill_file, batch.connector, str(path), relative, config, loaded_at, str(spill_dir), part)
 
     try:
         for path in files:
@@ -357,25 +400,77 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
             sha = file_sha256(path)
             if not ahead and batch.skip(relative, sha):
                 continue
-            loaded_at = _now()
-            future = None
-            if pool is not None and sha not in queued and sha not in batch.loaded:
-                future = pool.submit(spill_file, batch.connector, str(path), relative, config, loaded_at, str(spill_dir))
+            loaded_at, size = _now(), path.stat().st_size
+            if pool is None or sha in queued or sha in batch.loaded:
+                ahead.append(_Task(relative, sha, size, loaded_at, None))
+            else:
                 queued.add(sha)
-            ahead.append((relative, sha, path.stat().st_size, loaded_at, future))
+                parts = _plan(batch.connector, path, size)
+                if parts is None:
+                    ahead.append(_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at)))
+                for index, part in enumerate(parts or []):
+                    ahead.append(_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at, part), part, index == len(parts) - 1))
+                    while len(ahead) > processes:
+                        finish()
             while len(ahead) > processes:
                 finish()
         while ahead:
             finish()
     finally:
-        for *_, future in ahead:  # a load that failed: nothing more is read, nothing is left behind
-            if future is not None and not future.cancel():
+        for task in ahead:  # a load that failed: nothing more is read, nothing is left behind
+            if task.future is not None and not task.future.cancel():
                 try:
-                    future.result().remove()
+                    task.future.result().remove()
                 except Exception:  # the worker's own failure: it left no files
                     pass
+        in_parts.discard()
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+class _FileInParts:
+    """A large file whose parts workers read: written in one transaction of its own, part by
+    part as they arrive, while the workers read the next parts; a part that failed fails the
+    file, and the parts written before it are rolled back."""
+
+    def __init__(self, batch: _Batch):
+        self.batch = batch
+        self.spills: list[SpilledFile] = []
+        self.failure: str | None = None
+        self.loaded = self.quarantined = 0
+
+    def add(self, spilled: SpilledFile, relative: str, first: bool, last: bool) -> FileLoad | None:
+        """Write one part; after the last, end the file's transaction and return the file's load."""
+        writer = self.batch.writer
+        if first:
+            self.batch.flush()
+            writer.submit(lambda con: con.begin())
+        self.spills.append(spilled)
+        if spilled.status == "failed":
+            self.failure = self.failure or spilled.error
+        elif self.failure is None:
+            for entity, path in spilled.tables.items():
+                writer.submit(_inserting_spill(self.batch.connector.raw_table(entity), path))
+            if spilled.rejects:
+                writer.submit(_inserting_spill("audit.quarantine", spilled.rejects))
+            writer.submit(lambda con: spilled.remove())  # written: its disk space is free for the next parts
+            self.loaded += spilled.records_loaded
+            self.quarantined += spilled.records_quarantined
+        if not last:
+            return None
+        failure = _end_file_transaction(writer, self.failure)
+        read, loaded, quarantined = self.loaded + self.quarantined, self.loaded, self.quarantined
+        self.discard()
+        if failure is not None:
+            return _failure(relative, failure)
+        return FileLoad(relative, "loaded", read, loaded, quarantined)
+
+    def discard(self) -> None:
+        """Remove what is left of the file's spills, and start afresh for the next file."""
+        for spilled in self.spills:
+            spilled.remove()
+        self.spills, self.failure = [], None
+        self.loaded = self.quarantined = 0
 
 
 def _now() -> dt.datetime:
@@ -464,7 +559,7 @@ def _stream_large_file(writer: _Writer, connector, path, relative, schemas, conf
     return result if failure is None else _failure(relative, failure)
 
 
-def _end_file_transaction(writer: _Writer, failure: BaseException | None = None) -> BaseException | None:
+def _end_file_transaction(writer: _Writer, failure: BaseException | str | None = None) -> BaseException | str | None:
     """Commit a file's own transaction once all its writes have run, or roll it back when
     reading it (``failure``) or writing it failed; returns what failed."""
     if failure is None:

@@ -304,3 +304,42 @@ def test_numbers_in_text_fields_read_as_python_writes_them():
     for row, line in enumerate(lines, start=1):
         if row in taken:
             assert taken[row] == mixpanel._event(orjson.loads(line), row), line
+
+
+# --- parts of a large file -------------------------------------------------------------
+
+def _records_by_parts(path, part_bytes: int) -> list[tuple]:
+    found = []
+    for part in json_columns.plan_parts(path, part_bytes):
+        with json_columns.open_part(path, part) as stream:
+            for item in json_columns.read_lines(stream, part):
+                for line, row, number in zip(item.lines.to_pylist(), item.rows.tolist(), item.line_numbers.tolist()):
+                    record = json_columns.json_record(line, row, number)
+                    found.append((record.row, record.text, record.value, record.error))
+    return found
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+@pytest.mark.parametrize("part_bytes", [1, 7, 30, 64])
+def test_parts_of_a_file_are_numbered_as_the_whole_file(tmp_path, ending, bom, part_bytes):
+    """Blank lines, lines for Python to judge, a BOM and broken UTF-8 on either side of a cut:
+    the parts' records, rows and line numbers, together, are the whole file's."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(bom + ending.join(LINES + LINES[:5]))
+    parts = json_columns.plan_parts(path, part_bytes)
+    assert len(parts) >= 2 and parts[0].start == 0 and parts[-1].end == path.stat().st_size
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    assert _records_by_parts(path, part_bytes) == _records_by_iter_json_lines(path.read_bytes())
+
+
+@pytest.mark.parametrize("data", [
+    gzip.compress(b'{"a": 1}\n' * 50),  # compressed: no byte offset is a line start
+    ('{"a": 1}\n' * 50).encode("utf-16"),  # another encoding
+    b'{"a": 1}\r' * 50,  # lines ended by a lone \r: counted apart from \n
+    b'{"a": 1}\n',  # one part only
+])
+def test_files_that_are_not_cut(tmp_path, data):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(data)
+    assert json_columns.plan_parts(path, 64) is None

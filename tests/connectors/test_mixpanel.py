@@ -186,3 +186,22 @@ def test_awkward_files_read_as_line_by_line_python(tmp_path, read, layout):
     assert result.rows("events") == expected_rows
     assert [(r.source_row, r.reason, r.record) for r in result.rejects] == expected_rejects
     assert len(expected_rows) > 10
+
+
+@pytest.mark.parametrize("part_bytes", [500, 9000])
+def test_parts_of_a_file_read_as_the_whole_file(tmp_path, part_bytes):
+    """The loader's workers read a large export in parts (json_columns.plan_parts): together
+    they give the whole file's events and rejects, rows and reasons included."""
+    from connectors import json_columns
+
+    lines = (FIXTURES / "export_2024-11-05.jsonl").read_text().splitlines() + ["", " ", "{broken", '{"event": "x"}']
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines * 20) + "\n")
+    config = CxpConfig(chunk_size=100)
+    whole = [(c.tables.get("events"), c.rejects) for c in mixpanel.read(path, config)]
+    parts = json_columns.plan_parts(path, part_bytes)
+    assert len(parts) >= 3
+    split = [(c.tables.get("events"), c.rejects) for part in parts for c in mixpanel.read_part(path, config, part)]
+    rows = lambda chunks: [row for table, _ in chunks if table is not None for row in table.to_pylist()]  # noqa: E731
+    assert rows(split) == rows(whole) and len(rows(whole)) > 100
+    assert [r for _, rejects in split for r in rejects] == [r for _, rejects in whole for r in rejects]
