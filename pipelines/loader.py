@@ -13,7 +13,9 @@ part of its time (100,000 customers: ingest 45 s -> 40 s).
 A folder of several files is read by worker processes (``pipelines.file_reader``,
 ``read_processes`` in cxp.yaml). They read the next files while this process writes the
 one before, and the files are still written in order, each exactly as if it had been read
-here. Reading a lone file stays in this process, where it streams into the writer.
+here. A large plain file of JSON lines is cut into parts the workers read side by side,
+written part by part in the file's one transaction. Reading a lone file that cannot be cut
+stays in this process, where it streams into the writer.
 """
 from __future__ import annotations
 
