@@ -270,9 +270,10 @@ def _load_files(writer: _Writer, connector: Connector, folder: Path, exports_dir
     # One file is read here, streaming into the writer; several are read by worker processes
     # (a worker hands back a whole file, which only pays when the next one is read meanwhile),
     # and so are the parts of a large one.
-    several = len(files) >= 2 or (files and _plan(connector, files[0], files[0].stat().st_size) is not None)
+    plans = {files[0]: _plan(connector, files[0], files[0].stat().st_size)} if len(files) == 1 and processes >= 1 else {}
+    several = len(files) >= 2 or any(plan is not None for plan in plans.values())
     if processes >= 1 and several and can_run_in_worker(connector):
-        _load_in_workers(batch, files, exports_dir, config, processes, spill_dir)
+        _load_in_workers(batch, files, exports_dir, config, processes, spill_dir, plans)
     else:
         _load_here(batch, files, exports_dir, schemas, config)
     batch.flush()
@@ -347,9 +348,10 @@ def _plan(connector: Connector, path: Path, size: int) -> list[FilePart] | None:
     return plan_parts(path, PART_BYTES)
 
 
-def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path) -> None:
+def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config, processes: int, spill_dir: Path,
+                     plans: dict[Path, list[FilePart] | None]) -> None:
     """Files (or parts of one large file) read by worker processes, a few ahead of the one
-    being written, taken in file order."""
+    being written, taken in file order. ``plans``: files already cut into parts (or not)."""
     pool: ProcessPoolExecutor | None = read_pool(processes)
     ahead: deque[_Task] = deque()
     queued: set[str] = set()
@@ -407,7 +409,7 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
                 ahead.append(_Task(relative, sha, size, loaded_at, None))
             else:
                 queued.add(sha)
-                parts = _plan(batch.connector, path, size)
+                parts = plans[path] if path in plans else _plan(batch.connector, path, size)
                 if parts is None:
                     ahead.append(_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at)))
                 for index, part in enumerate(parts or []):
