@@ -272,16 +272,16 @@ def plan_parts(path: Path, part_bytes: int) -> list[FilePart] | None:
                 return None
             parts.append(FilePart(start, start + len(data), lines_before, records_before))
             text = data[3:] if start == 0 and data.startswith(codecs.BOM_UTF8) else data  # as read_lines skips it
-            lines_before += _count_lines(text)
-            records_before += _records_in(text)
+            lines = _count_lines(text)
+            lines_before += lines
+            records_before += _records_in(text, lines)
             start += len(data)
     return parts if len(parts) >= 2 else None
 
 
-def _records_in(data: bytes) -> int:
-    """Non-blank lines of whole lines ``data`` (without lone ``\r``): lines starting with ``{``,
-    and the few others that hold more than whitespace."""
-    lines = _count_lines(data)
+def _records_in(data: bytes, lines: int) -> int:
+    """Non-blank lines of the ``lines`` whole lines ``data`` (without lone ``\r``): lines
+    starting with ``{``, and the few others that hold more than whitespace."""
     if data.startswith(b"{") + data.count(b"\n{") == lines:
         return lines
     found = _block(data, 0, 0)
@@ -311,10 +311,10 @@ class _Stretch(io.RawIOBase):
 
 
 def open_part(path: Path, part: FilePart) -> IO[str]:
-    """One part of a file planned by ``plan_parts``, as a text stream for ``read_lines``; the
-    first part keeps a byte-order mark to be skipped, as the whole file would."""
-    with open(path, "rb") as raw:
-        encoding = sniff_encoding(raw.read(4)) if part.start == 0 else "utf-8"
+    """One part of a file planned by ``plan_parts`` (UTF-8), as a text stream for ``read_lines``;
+    in the first part a byte-order mark is skipped, as in the whole file ("utf-8-sig" reads
+    a file without one exactly as "utf-8" does)."""
+    encoding = "utf-8-sig" if part.start == 0 else "utf-8"
     buffered = io.BufferedReader(_Stretch(path, part.start, part.end), buffer_size=BLOCK_BYTES)
     return io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
 

@@ -49,7 +49,6 @@ class CxpConfig(BaseModel):
         "auto", description="Worker processes that read export files while the loader writes them; 'auto': one per core, "
         "0: read in the loader's own process.",
     )
-
     duckdb_memory_limit: str = Field(
         "auto", pattern=r"^(auto|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
         description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp. "

@@ -128,7 +128,18 @@ class _Spill:
             writer.close()
 
 
-REJECTS = "__rejects"
+REJECTS = "__rejects"  # the name a file's rejects go by among its tables
+
+
+def file_tables(connector: Connector, path: Path, config: CxpConfig, schemas: dict[str, pa.Schema], relative: str,
+                loaded_at, part: FilePart | None = None) -> Iterator[tuple[str, pa.Table]]:
+    """A file's (or one part's) records as raw-table-shaped tables, chunk by chunk, each
+    named by its entity; its rejects as ``audit.quarantine`` tables named ``REJECTS``."""
+    chunks = connector.read(path, config) if part is None else connector.read_part(path, config, part)
+    for chunk in chunks:
+        yield from chunk_tables(chunk, schemas, relative, loaded_at)
+        if chunk.rejects:
+            yield REJECTS, rejects_table(connector.name, chunk.rejects, relative, loaded_at)
 
 
 def spill_file(connector: Connector, path: str, relative: str, config: CxpConfig, loaded_at, spill_dir: str,
@@ -138,14 +149,12 @@ def spill_file(connector: Connector, path: str, relative: str, config: CxpConfig
     spill = _Spill(Path(spill_dir))
     result = SpilledFile("loaded")
     try:
-        chunks = connector.read(Path(path), config) if part is None else connector.read_part(Path(path), config, part)
-        for chunk in chunks:
-            for entity, table in chunk_tables(chunk, schemas, relative, loaded_at):
-                spill.write(entity, table)
+        for name, table in file_tables(connector, Path(path), config, schemas, relative, loaded_at, part):
+            spill.write(name, table)
+            if name == REJECTS:
+                result.records_quarantined += table.num_rows
+            else:
                 result.records_loaded += table.num_rows
-            if chunk.rejects:
-                spill.write(REJECTS, rejects_table(connector.name, chunk.rejects, relative, loaded_at))
-                result.records_quarantined += len(chunk.rejects)
     except Exception as exc:  # a broken file must not stop the other files: the loader records it
         spill.close()
         for written in spill.paths.values():

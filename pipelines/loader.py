@@ -40,7 +40,7 @@ from connectors.json_columns import plan_parts
 from models.config import CxpConfig
 from models.schema import arrow_schema, duckdb_columns
 from pipelines.file_reader import (
-    SpilledFile, can_run_in_worker, chunk_tables, failure_reason, read_pool, read_processes, read_spill, rejects_table, spill_file,
+    REJECTS, SpilledFile, can_run_in_worker, failure_reason, file_tables, read_pool, read_processes, read_spill, spill_file,
 )
 
 log = logging.getLogger(__name__)
@@ -406,18 +406,19 @@ def _load_in_workers(batch: _Batch, files: list[Path], exports_dir: Path, config
                 continue
             loaded_at, size = _now(), path.stat().st_size
             if pool is None or sha in queued or sha in batch.loaded:
-                ahead.append(_Task(relative, sha, size, loaded_at, None))
+                tasks = [_Task(relative, sha, size, loaded_at, None)]
             else:
                 queued.add(sha)
                 parts = plans[path] if path in plans else _plan(batch.connector, path, size)
-                if parts is None:
-                    ahead.append(_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at)))
-                for index, part in enumerate(parts or []):
-                    ahead.append(_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at, part), part, index == len(parts) - 1))
-                    while len(ahead) > processes:
-                        finish()
-            while len(ahead) > processes:
-                finish()
+                tasks = (
+                    [_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at))] if parts is None else
+                    [_Task(relative, sha, size, loaded_at, submit(path, relative, loaded_at, part), part, index == len(parts) - 1)
+                     for index, part in enumerate(parts)]
+                )
+            for task in tasks:
+                ahead.append(task)
+                while len(ahead) > processes:
+                    finish()
         while ahead:
             finish()
     finally:
@@ -453,10 +454,7 @@ class _FileInParts:
         if spilled.status == "failed":
             self.failure = self.failure or spilled.error
         elif self.failure is None:
-            for entity, path in spilled.tables.items():
-                writer.submit(_inserting_spill(self.batch.connector.raw_table(entity), path))
-            if spilled.rejects:
-                writer.submit(_inserting_spill("audit.quarantine", spilled.rejects))
+            _submit_spilled(writer, self.batch.connector, spilled)
             writer.submit(lambda con: spilled.remove())  # written: its disk space is free for the next parts
             self.loaded += spilled.records_loaded
             self.quarantined += spilled.records_quarantined
@@ -498,13 +496,18 @@ def _stage_spilled(spilled: SpilledFile, relative: str, staged: _Staged) -> File
 def _write_spilled_file(writer: _Writer, connector: Connector, spilled: SpilledFile, relative: str) -> FileLoad:
     """A large file a worker read, written in one transaction of its own; a failure rolls it back."""
     writer.submit(lambda con: con.begin())
+    _submit_spilled(writer, connector, spilled)
+    failure = _end_file_transaction(writer)
+    spilled.remove()
+    return _spilled_load(spilled, relative) if failure is None else _failure(relative, failure)
+
+
+def _submit_spilled(writer: _Writer, connector: Connector, spilled: SpilledFile) -> None:
+    """Hand the writer the inserts of a spilled file's (or part's) tables and rejects."""
     for entity, path in spilled.tables.items():
         writer.submit(_inserting_spill(connector.raw_table(entity), path))
     if spilled.rejects:
         writer.submit(_inserting_spill("audit.quarantine", spilled.rejects))
-    failure = _end_file_transaction(writer)
-    spilled.remove()
-    return _spilled_load(spilled, relative) if failure is None else _failure(relative, failure)
 
 
 def _spilled_load(spilled: SpilledFile, relative: str) -> FileLoad:
@@ -524,13 +527,13 @@ def _read_small_file(connector, path, relative, schemas, config, loaded_at, stag
     rejects: list[pa.Table] = []
     result = FileLoad(relative, "loaded")
     try:
-        for chunk in connector.read(path, config):
-            for entity, batch in chunk_tables(chunk, schemas, relative, loaded_at):
-                tables.setdefault(entity, []).append(batch)
-                result.records_loaded += batch.num_rows
-            if chunk.rejects:
-                rejects.append(rejects_table(connector.name, chunk.rejects, relative, loaded_at))
-                result.records_quarantined += len(chunk.rejects)
+        for name, table in file_tables(connector, path, config, schemas, relative, loaded_at):
+            if name == REJECTS:
+                rejects.append(table)
+                result.records_quarantined += table.num_rows
+            else:
+                tables.setdefault(name, []).append(table)
+                result.records_loaded += table.num_rows
     except Exception as exc:  # a broken file must not stop the other files: record it and go on
         return _failure(relative, exc)
     result.records_read = result.records_loaded + result.records_quarantined
@@ -546,13 +549,13 @@ def _stream_large_file(writer: _Writer, connector, path, relative, schemas, conf
     result = FileLoad(relative, "loaded")
     writer.submit(lambda con: con.begin())
     try:
-        for chunk in connector.read(path, config):
-            for entity, batch in chunk_tables(chunk, schemas, relative, loaded_at):
-                writer.submit(_inserting(connector.raw_table(entity), batch))
-                result.records_loaded += batch.num_rows
-            if chunk.rejects:
-                writer.submit(_inserting("audit.quarantine", rejects_table(connector.name, chunk.rejects, relative, loaded_at)))
-                result.records_quarantined += len(chunk.rejects)
+        for name, table in file_tables(connector, path, config, schemas, relative, loaded_at):
+            if name == REJECTS:
+                writer.submit(_inserting("audit.quarantine", table))
+                result.records_quarantined += table.num_rows
+            else:
+                writer.submit(_inserting(connector.raw_table(name), table))
+                result.records_loaded += table.num_rows
             if writer.failed:
                 break  # the rest of the file would be rolled back anyway
         result.records_read = result.records_loaded + result.records_quarantined
