@@ -153,7 +153,7 @@ def repeated_keys(key_lists: pa.Array) -> np.ndarray:
     ordered = np.sort(pairs)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
     if len(twice):
-        repeated[np.unique(twice // (int(codes.max(initial=0)) + 1))] = True
+        repeated[twice // (int(codes.max(initial=0)) + 1)] = True
     return repeated
 
 
@@ -464,8 +464,9 @@ def rows_with_keys(key_lists: pa.Array, keys: list[str]) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     flat = pc.list_flatten(key_lists)
     parents = pc.list_parent_indices(key_lists)
-    hits = pc.filter(parents, pc.is_in(flat, value_set=pa.array(keys, pa.string())))
-    return np.unique(hits.to_numpy())
+    hits = pc.filter(parents, pc.is_in(flat, value_set=pa.array(keys, pa.string()))).to_numpy()
+    # parent indices ascend, so a row's repeats are adjacent (np.unique would hash them)
+    return hits[np.concatenate(([True], hits[1:] != hits[:-1]))] if len(hits) else hits
 
 
 def unique_keys(key_lists: pa.Array) -> list[str]:

@@ -288,6 +288,16 @@ def _id_ranks(node_ids: list) -> np.ndarray:
     return rank
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values in ascending order, by sorting: numpy 2's ``np.unique`` hashes
+    integers, and that grows worse than linearly (7 s for 5,000,000 of them, against
+    0.3 s to sort; at 1,000,000 customers it was a fifth of identity.node_assignment)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def merge_labels(label: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Labels after joining, for every i, the components labelled ``label[x[i]]`` and
     ``label[y[i]]``: min-label propagation with pointer jumping. A component's label is its
@@ -329,7 +339,7 @@ def _spanning_forest(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, 
         best = np.full(n, len(a), dtype=np.int64)
         np.minimum.at(best, la, live)
         np.minimum.at(best, lb, live)
-        chosen = np.unique(best[best < len(a)])
+        chosen = distinct(best[best < len(a)])
         in_forest[chosen] = True
         label = merge_labels(label, a[chosen], b[chosen])
     return in_forest, label

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.identity.clustering import Forest, Limits, anchors_by_label, merge_labels, resolve_forest
+from pipelines.identity.clustering import Forest, Limits, anchors_by_label, distinct, merge_labels, resolve_forest
 from pipelines.identity.probabilistic import predict_pairs
 from pipelines.identity.stable_ids import ids_from_overlap
 
@@ -134,7 +134,7 @@ def _pre_clusters(con) -> int:
         )
     finally:
         con.unregister("_pre_positions")
-    return int(len(np.unique(label)))
+    return int(np.count_nonzero(label == np.arange(n)))  # one record per component is its own label
 
 
 def _profiles(con, limits: Limits) -> pd.DataFrame:
@@ -365,7 +365,7 @@ def _assignment_table(con, forest: Forest, node_ids: pa.Array, anchors: pa.Array
     linked = link >= 0
     # Rule, evidence and tier of the links in the forest only, fetched in row order and
     # found by binary search (no join of millions of rows).
-    con.register("_tree_links", pa.table({"row": np.unique(link[linked])}))
+    con.register("_tree_links", pa.table({"row": distinct(link[linked])}))
     try:
         used = con.sql(
             "select l.row, l.rule, l.evidence, l.tier from _ranked_links l semi join _tree_links t using (row) order by l.row"

@@ -5,13 +5,17 @@
 -- different names and emails, a company email used by colleagues, a family device
 -- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
 -- but held by no order, or by several).
-with counted as (
-    select
-        id_type,
-        id_value,
-        count(distinct node_id) as n_records,
-        count(distinct case when not quoted then node_id end) as n_holders
+with holdings as (
+    -- one row per record and value: held when the record does not merely quote it
+    select id_type, id_value, node_id, bool_or(not quoted) as held
     from identity.identifiers
+    group by id_type, id_value, node_id
+),
+
+counted as (
+    -- (grouping twice is twice as fast as two count(distinct ...) over 14M identifiers)
+    select id_type, id_value, count(*) as n_records, count(*) filter (where held) as n_holders
+    from holdings
     group by id_type, id_value
 ),
 
@@ -69,7 +73,8 @@ blocked as (
 
 signatures as (
     -- distinct people-looking combinations per identifier value, to find conflicts
-    select *, row_number() over (order by id_type, id_value) as signature_id
+    -- any unique id will do: the conflict test and its example are symmetric in a and b
+    select *, row_number() over () as signature_id
     from (
     select distinct
         id_type,
