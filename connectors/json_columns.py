@@ -82,7 +82,18 @@ _INT = r"-?[0-9]{1,18}"
 # control characters in upper case) and numbers DuckDB writes differently from orjson when
 # it re-writes a property bag: only floats of 1e16 and beyond do (checked against Python on
 # random floats of every magnitude), and in the line those have 17 digits or an exponent.
-RISKY_LINE = r"[:\[,]\s*-?(?:(?i:nan|inf)|[0-9]{17}|[0-9.]+[eE])|,\s*[}\]]|\\u00"
+#
+# Each is searched for on its own (``any_match``): a search that starts with a literal runs
+# at memchr speed, while one regex of alternatives that start differently scans every byte
+# (RE2 ~10 ns a byte: on Mixpanel's lines twice as slow as the four searches together).
+_RISKY_NUMBER = r"\s*-?(?:(?i:nan|inf)|[0-9]{17}|[0-9.]+[eE])"
+RISKY_LINE = (":" + _RISKY_NUMBER, "," + _RISKY_NUMBER, r"\[" + _RISKY_NUMBER, r",\s*[}\]]", r"\\u00")
+
+
+def any_match(expr: str, patterns) -> str:
+    """A SQL condition: ``expr`` holds a match of one of the regexes ``patterns`` (the same
+    rows as one search for their alternation)."""
+    return "(" + " or ".join(f"regexp_matches({expr}, {sql_text(pattern)})" for pattern in patterns) + ")"
 
 
 def sql_text(value: str) -> str:
@@ -164,12 +175,15 @@ def object_lines(table: str, single_keys: tuple[str, ...] = ()) -> str:
     ``single_keys`` (plain names): lines naming one of them twice anywhere are left to Python
     too, a cheap superset of a repeated top-level key (an escaped name needs \\u00, also left).
     """
-    risky = RISKY_LINE + "".join(f'|"{re.escape(key)}"[^\\x00]*"{re.escape(key)}"' for key in single_keys)
+    repeats = tuple(f'"{re.escape(key)}"[^\\x00]*"{re.escape(key)}"' for key in single_keys)
+    # A search for a repeated key scans the whole line whatever it starts with: then one
+    # regex of every alternative checks all in that one pass.
+    risky = f"regexp_matches(line, {sql_text('|'.join(RISKY_LINE + repeats))})" if repeats else any_match("line", RISKY_LINE)
     # orjson refuses nesting deeper than 1024; DuckDB does not: long lines with as many brackets go to Python.
     nesting = "(strlen(line) < 2048 or strlen(line) - strlen(replace(replace(line, '[', ''), '{', '')) < 1024)"
     return (
         f"select * from {table} where starts_with(line, '{{') and json_valid(line) "
-        f"and not regexp_matches(line, {sql_text(risky)}) and {nesting}"
+        f"and not {risky} and {nesting}"
     )
 
 
