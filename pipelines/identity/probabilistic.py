@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +59,57 @@ class LinkageResult:
 
 
 # ---------------------------------------------------------------------------- cleaning
+# The cleaning runs on Arrow strings (pyarrow.compute, RE2): a million profiles in a few
+# seconds, without a Python object per value. The results are the ones pandas' string
+# methods gave on the same Arrow-backed columns: its strip, lower and normalize are these
+# Arrow kernels, and its regexes are Python's re only where RE2 would read otherwise (\s
+# anywhere, \d beyond ASCII). Here \s is only ever met after everything but spaces is
+# gone, and \d only on phones: phone_key reads the few values beyond ASCII with re.
+_NULL_WORDS = pa.array(sorted(NULL_WORDS), pa.string())
+_NULL_TEXT = pa.scalar(None, pa.string())
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    return pa.array(series.astype("string"), pa.string(), from_pandas=True)
+
+
+def _series(values: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=index)
+
+
+def _without(values: pa.Array, words: pa.Array) -> pa.Array:
+    """Null where the value is one of ``words``."""
+    return pc.if_else(pc.is_in(values, value_set=words), _NULL_TEXT, values)
+
+
+def _single_spaced(values: pa.Array) -> pa.Array:
+    """Runs of spaces as one, none at either end (for text that has no other whitespace)."""
+    return pc.utf8_trim(pc.replace_substring_regex(values, " {2,}", " "), " ")
+
+
+def _fold_arrow(values: pa.Array) -> pa.Array:
+    """Lower-case ASCII (NFKD, then what is not ASCII dropped: accents go, letters stay),
+    anything but letters, digits and @.+ to spaces, single spaces."""
+    values = pc.replace_substring_regex(pc.utf8_normalize(values, "NFKD"), "[^\\x00-\\x7f]+", "")
+    return _single_spaced(pc.replace_substring_regex(pc.ascii_lower(values), "[^a-z0-9@.+ ]+", " "))
+
+
 def _fold(series: pd.Series) -> pd.Series:
     """Lower-case ASCII, punctuation to spaces, single spaces; null words to NA."""
-    s = series.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-    s = s.str.lower().str.replace(r"[^a-z0-9@.+ ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
-    return s.mask(s.isin(NULL_WORDS))
+    return _series(_without(_fold_arrow(_arrow(series)), _NULL_WORDS), series.index)
 
 
 def _alnum(series: pd.Series, upper: bool = False) -> pd.Series:
-    s = series.astype("string").str.replace(r"[^0-9A-Za-z]", "", regex=True)
-    s = s.str.upper() if upper else s.str.lower()
-    return s.mask(s.isin(NULL_WORDS) | (s == ""))
+    values = pc.replace_substring_regex(_arrow(series), "[^0-9A-Za-z]+", "")
+    values = pc.ascii_upper(values) if upper else pc.ascii_lower(values)
+    return _series(_without(values, _NULL_WORDS), series.index)
 
 
 def _name(series: pd.Series) -> pd.Series:
-    s = _fold(series).str.replace(r"[.@+0-9]", " ", regex=True).str.replace(NAME_TITLES, "", regex=True)
-    s = s.str.replace(r"\s+", " ", regex=True).str.strip()
-    return s.mask(s.isin(NULL_WORDS))
+    """A name folded, without digits, @.+ or a leading title (a null word to NA)."""
+    values = pc.replace_substring_regex(_fold_arrow(_arrow(series)), "[.@+0-9]", " ")
+    values = _single_spaced(pc.replace_substring_regex(values, NAME_TITLES.pattern.replace("\\s", " "), ""))
+    return _series(_without(values, _NULL_WORDS), series.index)
 
 
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -89,14 +125,17 @@ def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def email_key(series: pd.Series) -> pd.Series:
     """Matching key of an email: lower-cased, +tags dropped, Gmail dots folded (as cxp_email_key)."""
-    s = series.astype("string").str.strip().str.lower()
-    valid = s.str.fullmatch(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}").fillna(False)
-    local = s.str.split("@").str[0].str.split("+").str[0]
-    domain = s.str.split("@").str[-1]
-    gmail = domain.isin(["gmail.com", "googlemail.com"])
-    local = local.where(~gmail, local.str.replace(".", "", regex=False))
-    domain = domain.where(~gmail, "gmail.com")
-    return (local + "@" + domain).where(valid)
+    values = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(series)))
+    valid = pc.match_substring_regex(values, r"^[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
+    parts = pc.extract_regex(pc.if_else(valid, values, _NULL_TEXT), r"^(?P<local>[^@+]*)[^@]*@(?P<domain>.*)$")
+    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    gmail = pc.is_in(domain, value_set=pa.array(["gmail.com", "googlemail.com"]))
+    local = pc.if_else(gmail, pc.replace_substring(local, ".", ""), local)
+    domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
+    return _series(pc.binary_join_element_wise(local, domain, "@"), series.index)
+
+
+_MANGLED_PHONE = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
 
 
 def phone_key(series: pd.Series) -> pd.Series:
@@ -105,11 +144,19 @@ def phone_key(series: pd.Series) -> pd.Series:
     Excel's scientific notation (5.12555E+09) has lost digits: never a phone. Nor is a
     number of one or two repeated digits (0000000, 1212121 has three runs and passes).
     """
-    raw = series.astype("string").str.strip()
-    mangled = raw.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+").fillna(False)
-    digits = raw.str.replace(r"\D", "", regex=True).str[-10:]
-    ok = (digits.str.len() >= 7).fillna(False) & ~mangled
-    return digits.where(ok & (_digit_runs(digits) > 2))
+    raw = pc.utf8_trim_whitespace(_arrow(series))
+    # Python's \d takes every Unicode digit, RE2's only 0-9: values beyond ASCII go through re.
+    mangled = pc.match_substring_regex(raw, "^" + _MANGLED_PHONE.replace("\\d", "[0-9]") + "$")
+    digits = pc.replace_substring_regex(raw, "[^0-9]+", "")
+    beyond = pc.fill_null(pc.invert(pc.string_is_ascii(raw)), False)
+    if pc.any(beyond).as_py():
+        values = pc.filter(raw, beyond).to_pylist()
+        mangled = pc.replace_with_mask(mangled, beyond, pa.array([re.fullmatch(_MANGLED_PHONE, v) is not None for v in values]))
+        digits = pc.replace_with_mask(digits, beyond, pa.array([re.sub(r"\D", "", v) for v in values], pa.string()))
+    digits = pc.utf8_slice_codeunits(digits, -10)
+    ok = pc.and_(pc.fill_null(pc.greater_equal(pc.utf8_length(digits), 7), False), pc.invert(pc.fill_null(mangled, False)))
+    digits = _series(digits, series.index)
+    return digits.where(pd.Series(ok.to_numpy(zero_copy_only=False), index=series.index) & (_digit_runs(digits) > 2))
 
 
 def _digit_runs(digits: pd.Series) -> pd.Series:
