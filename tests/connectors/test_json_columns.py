@@ -343,3 +343,14 @@ def test_files_that_are_not_cut(tmp_path, data):
     path = tmp_path / "export.jsonl"
     path.write_bytes(data)
     assert json_columns.plan_parts(path, 64) is None
+
+
+def test_repeated_keys_marks_the_lists_that_name_a_key_twice():
+    import pyarrow as pa
+
+    lists = pa.array(
+        [["a", "b"], ["a", "b", "a"], None, [], [""], ["", ""], ["a", "b"], ["x", "y", "z", "y"], ["ab", "a", "b"]],
+        pa.list_(pa.string()),
+    )
+    assert json_columns.repeated_keys(lists).tolist() == [False, True, False, False, False, True, False, True, False]
+    assert json_columns.repeated_keys(pa.array([], pa.list_(pa.string()))).tolist() == []
