@@ -356,13 +356,29 @@ def _fmt(value, digits: int = 1, suffix: str = "") -> str:
 
 
 def latest_results(results_dir: Path) -> list[dict]:
-    """The newest result per size (file names sort by date)."""
+    """The newest result per size: by date, then by the time it was recorded (results from
+    before ``recorded_at`` existed count as the earliest of their day)."""
     by_size: dict[int, dict] = {}
     for path in sorted(results_dir.glob("*.json")):
         result = json.loads(path.read_text())
         result["_file"] = path.name
-        by_size[result["customers"]] = result
+        newest = by_size.get(result["customers"])
+        if newest is None or _recorded(result) >= _recorded(newest):
+            by_size[result["customers"]] = result
     return [by_size[k] for k in sorted(by_size)]
+
+
+def _recorded(result: dict) -> tuple[str, str]:
+    return result["date"], result.get("recorded_at", "")
+
+
+def result_path(results_dir: Path, result: dict) -> Path:
+    """``<date>-<size>.json``; a later run of the same day and size gets the time as well,
+    so no recorded result is overwritten."""
+    path = results_dir / f"{result['date']}-{result['customers']}.json"
+    if path.exists():
+        path = results_dir / f"{result['date']}-{result['customers']}-{result['recorded_at'][11:19].replace(':', '')}.json"
+    return path
 
 
 def results_markdown(results: list[dict]) -> str:
@@ -470,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             result.update(bench_size(customers, args.repeat, args.seed, work / str(customers), identity=not args.no_identity,
                                       reuse_exports=args.reuse_exports))
             ok = ok and result["success"]
-            path = args.results_dir / f"{result['date']}-{customers}.json"
+            result["recorded_at"] = dt.datetime.now().isoformat(timespec="seconds")
+            path = result_path(args.results_dir, result)
             path.write_text(json.dumps(result, indent=2) + "\n")
             print(f"[{customers:,}] total {result['total_s']:.2f} s (median of {args.repeat}), ingest ÷ DuckDB scan "
                   f"{_fmt(result['peers']['ingest_ratio'], 1, '×')}, peak {result['peak_rss_mib']:.0f} MiB -> {path}")

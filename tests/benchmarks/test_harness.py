@@ -204,3 +204,16 @@ def test_exports_are_reused_only_for_the_same_size_and_seed(tmp_path):
     assert "reused" not in other_seed and "seed 8" in other_seed["summary"]
     fresh = bench.generate_exports(exports, 50, 8)
     assert "reused" not in fresh
+
+
+def test_a_second_run_of_the_day_is_kept_beside_the_first_and_counts_as_newest(tmp_path):
+    first = {"customers": 100, "date": "2026-12-07", "total_s": 2.0}  # recorded before recorded_at existed
+    (tmp_path / "2026-12-07-100.json").write_text(json.dumps(first))
+    second = {"customers": 100, "date": "2026-12-07", "recorded_at": "2026-12-07T20:41:05", "total_s": 1.0}
+    path = bench.result_path(tmp_path, second)
+    assert path.name == "2026-12-07-100-204105.json"
+    path.write_text(json.dumps(second))
+    older_day = {"customers": 100, "date": "2026-12-06", "recorded_at": "2026-12-06T23:00:00", "total_s": 3.0}
+    (tmp_path / "2026-12-06-100.json").write_text(json.dumps(older_day))
+    assert [r["total_s"] for r in bench.latest_results(tmp_path)] == [1.0]
+    assert json.loads((tmp_path / "2026-12-07-100.json").read_text())["total_s"] == 2.0
