@@ -10,10 +10,24 @@ first_rows as (
     select * from source where line_number = 1
 ),
 
-latest as (
-    select *
+-- Per order the greatest (_loaded_at, _source_file, _source_row): the latest load's last
+-- copy, found on the narrow key and lineage columns (a hash aggregate, no sort of wide
+-- rows), then the wide row fetched back by its lineage, which identifies a raw row.
+latest_lineage as (
+    select
+        order_id,
+        max(struct_pack(_loaded_at := _loaded_at, _source_file := _source_file, _source_row := _source_row)) as lineage
     from first_rows
-    qualify row_number() over (partition by order_id order by _loaded_at desc, _source_file desc, _source_row desc) = 1
+    group by order_id
+),
+
+latest as (
+    select first_rows.*
+    from first_rows
+    inner join latest_lineage
+        on latest_lineage.lineage._loaded_at = first_rows._loaded_at
+        and latest_lineage.lineage._source_file = first_rows._source_file
+        and latest_lineage.lineage._source_row = first_rows._source_row
 ),
 
 line_totals as (
