@@ -48,6 +48,8 @@ social_posts as (
     left join core.identity_map m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
 ),
 
+-- One equality join per kind of match (hash joins), each within the day after the post:
+-- one join on the day with the four matches or-ed would be a range join over every pair.
 handled_posts as (
     select p.source, p.post_id
     from social_posts p
@@ -55,13 +57,23 @@ handled_posts as (
     union
     select p.source, p.post_id
     from social_posts p
-    join social_tickets t
-        on t.created_at >= p.created_at
-        and t.created_at <= p.created_at + interval 1 day
-    where t.description = p.post_text
-        or t.handle = p.handle
-        or t.author_name = p.author_name
-        or t.customer_id = p.customer_id
+    join social_tickets t on t.description = p.post_text
+    where t.created_at between p.created_at and p.created_at + interval 1 day
+    union
+    select p.source, p.post_id
+    from social_posts p
+    join social_tickets t on t.handle = p.handle
+    where t.created_at between p.created_at and p.created_at + interval 1 day
+    union
+    select p.source, p.post_id
+    from social_posts p
+    join social_tickets t on t.author_name = p.author_name
+    where t.created_at between p.created_at and p.created_at + interval 1 day
+    union
+    select p.source, p.post_id
+    from social_posts p
+    join social_tickets t on t.customer_id = p.customer_id
+    where t.created_at between p.created_at and p.created_at + interval 1 day
 ),
 
 -- ===== one branch per source, all with the same columns in the same order =====
