@@ -48,31 +48,29 @@ social_posts as (
     left join core.identity_map m on m.source = 'facebook' and m.entity = 'comments' and m.source_record_id = p.comment_id
 ),
 
--- One equality join per kind of match (hash joins), each within the day after the post:
--- one join on the day with the four matches or-ed would be a range join over every pair.
+-- The matches other than the id as keys ('text:…', 'handle:…', …), so that one equality
+-- join (a hash join) finds them, each within the day after the post: the same condition
+-- or-ed in one join would be a range join over every post and ticket.
+post_keys as (
+    select source, post_id, created_at,
+           unnest(['text:' || post_text, 'handle:' || handle, 'name:' || author_name, 'customer:' || customer_id]) as match_key
+    from social_posts
+),
+
+ticket_keys as (
+    select created_at,
+           unnest(['text:' || description, 'handle:' || handle, 'name:' || author_name, 'customer:' || customer_id]) as match_key
+    from social_tickets
+),
+
 handled_posts as (
     select p.source, p.post_id
     from social_posts p
     join social_tickets t on t.external_id = p.post_id
     union
     select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.description = p.post_text
-    where t.created_at between p.created_at and p.created_at + interval 1 day
-    union
-    select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.handle = p.handle
-    where t.created_at between p.created_at and p.created_at + interval 1 day
-    union
-    select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.author_name = p.author_name
-    where t.created_at between p.created_at and p.created_at + interval 1 day
-    union
-    select p.source, p.post_id
-    from social_posts p
-    join social_tickets t on t.customer_id = p.customer_id
+    from post_keys p
+    join ticket_keys t on t.match_key = p.match_key
     where t.created_at between p.created_at and p.created_at + interval 1 day
 ),
 

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from pipelines.sql_models import find
 
-CTES = ("social_tickets", "social_posts", "handled_posts")
+CTES = ("social_tickets", "social_posts", "post_keys", "ticket_keys", "handled_posts")
 
 
 def _handled_posts_sql() -> str:
