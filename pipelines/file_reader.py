@@ -8,8 +8,9 @@ Reading is mostly Python and holds the GIL, so a second thread gains little: Zen
 in two threads took longer than in one. Worker processes do gain, a little on two cores where
 DuckDB's writes want both as well (100,000 customers, five interleaved pairs: all connectors
 loaded in a median 48.6 s in one process, 46.1 s with two workers, at 10-30% more CPU), and
-more with more cores. ``read_pool`` reads files in worker processes. A worker reads one whole file (or one part of a
-large one, ``FilePart``) exactly as the loader would in its own process. It spills the file's tables to Arrow IPC files in DuckDB's temp directory and
+more with more cores. ``read_pool`` reads files in worker processes. A worker reads one
+whole file (or one part of a large one, ``FilePart``) exactly as the loader would in its own
+process. It spills the file's tables to Arrow IPC files in DuckDB's temp directory and
 returns where they are. The loader reads them back and writes them in file order while the
 workers read the next files (see ``pipelines.loader``).
 """
