@@ -164,6 +164,22 @@ def test_raw_tables_gain_columns_a_newer_model_adds(tmp_path):
     assert {"message", "created_time", "raw_json", "id"} <= columns
 
 
+def test_raw_text_is_stored_with_zstd_and_other_columns_as_duckdb_chooses(tmp_path, exports):
+    con, _ = _load(tmp_path, exports)
+    con.execute("alter table raw.facebook__comments drop column message")
+    ensure_raw_tables(con, facebook)  # a column a newer model adds comes back compressed alike
+    con.execute("update raw.facebook__comments set message = 'added ' || id")
+    con.execute("checkpoint")
+    kinds = dict(con.execute(
+        """select column_name, list(distinct compression order by compression)
+           from pragma_storage_info('raw.facebook__comments')
+           where segment_type = 'VARCHAR' or column_name = '_source_row'
+           group by all"""
+    ).fetchall())
+    assert kinds["message"] == ["ZSTD"] and kinds["raw_json"] == ["ZSTD"]
+    assert "ZSTD" not in kinds["_source_row"]
+
+
 def test_column_wise_chunks_load_like_record_dicts(tmp_path, exports):
     """A connector may hand over Arrow tables instead of dicts: same raw rows, same counts,
     columns it leaves out load as NULL, and text it gives for a typed column is cast."""
