@@ -52,7 +52,8 @@ class CxpConfig(BaseModel):
     duckdb_memory_limit: str = Field(
         "auto", pattern=r"^(auto|\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
         description="DuckDB's memory limit for pipeline runs; beyond it DuckDB spills to <warehouse>/.build/tmp. "
-        "'auto': 1 GiB per core, at least 1 GiB and at most a quarter of the machine's memory.",
+        "'auto': 2 GiB per core for SQL steps and 1 GiB per core for steps whose Python holds large data beside "
+        "DuckDB (loads, identity clustering, sentiment), at least 1 GiB and at most a quarter of the machine's memory.",
     )
 
     @field_validator("store_timezone")
@@ -93,10 +94,15 @@ def load_config(path: str | os.PathLike | None = None) -> CxpConfig:
 
 # DuckDB's own guidance for joins and aggregations of large tables is 1-4 GB per thread.
 # Below that its hash joins of wide rows cannot spill: core.interactions at 1,000,000
-# customers ran out of a 1 GB limit and built in 40 s with 1.5 GB (1.7 GB resident). More
-# than needed is not free: DuckDB keeps table pages cached up to the limit while Python
-# steps (identity's clustering) hold their arrays, and the run's peak grows with it.
-AUTO_MEMORY_PER_CORE = 2**30
+# customers ran out of a 1 GB limit and built in 40 s with 1.5 GB (1.7 GB resident). A SQL
+# step gains from more: at 1,000,000 customers core.interactions built in 35.7/34.9 s with
+# 2 GiB and 20.6/23.9 s with 4 GiB, core.customers in 18.5/17.4 s and 12.4 s.
+# More is not free where a step's Python holds large data of its own beside DuckDB (the
+# loader's readers, identity's clustering arrays): DuckDB keeps table pages cached up to
+# its limit meanwhile, and the run's peak grows with it (identity.node_assignment at
+# 1,000,000 customers: 4.1/4.2 GiB resident with 2 GiB, 5.2/5.1 GiB with 4 GiB). Those
+# steps get half.
+AUTO_MEMORY_PER_CORE = 2 * 2**30
 AUTO_MEMORY_FLOOR = 2**30
 AUTO_MEMORY_SHARE = 0.25  # of the machine (or container): room for the Python steps beside DuckDB
 
@@ -112,11 +118,14 @@ def machine_memory_bytes() -> int:
     return min(total, int(text)) if text.isdigit() else total
 
 
-def resolve_memory_limit(setting: str, cores: int | None = None, memory_bytes: int | None = None) -> str:
-    """The value for DuckDB's ``memory_limit``: the setting itself, or what 'auto' means on this machine."""
+def resolve_memory_limit(setting: str, cores: int | None = None, memory_bytes: int | None = None,
+                         beside_python: bool = False) -> str:
+    """The value for DuckDB's ``memory_limit``: the setting itself, or what 'auto' means on this
+    machine for a SQL step, or for a step whose Python holds large data ``beside_python``."""
     if setting != "auto":
         return setting
     cores = cores or len(os.sched_getaffinity(0))
     memory_bytes = memory_bytes or machine_memory_bytes()
-    limit = max(AUTO_MEMORY_FLOOR, min(AUTO_MEMORY_PER_CORE * cores, AUTO_MEMORY_SHARE * memory_bytes))
+    per_core = AUTO_MEMORY_PER_CORE // 2 if beside_python else AUTO_MEMORY_PER_CORE
+    limit = max(AUTO_MEMORY_FLOOR, min(per_core * cores, AUTO_MEMORY_SHARE * memory_bytes))
     return f"{int(limit // 2**20)}MiB"

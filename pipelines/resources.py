@@ -49,8 +49,10 @@ class Warehouse(ConfigurableResource):
         return load_config(beside_exports if beside_exports.exists() else None)
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect_build(self.warehouse_path, self.load_config())
+    def connect(self, beside_python: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The build database; ``beside_python`` for a step whose Python holds large data of
+        its own (DuckDB then gets less memory)."""
+        con = connect_build(self.warehouse_path, self.load_config(), beside_python)
         try:
             yield con
         finally:

@@ -31,8 +31,10 @@ def parquet_dir(warehouse_dir: str | os.PathLike) -> Path:
     return Path(warehouse_dir) / "parquet"
 
 
-def connect_build(warehouse_dir: str | os.PathLike, config: CxpConfig) -> duckdb.DuckDBPyConnection:
-    """Open the build database for writing, with the schemas and cxp's SQL functions in place."""
+def connect_build(warehouse_dir: str | os.PathLike, config: CxpConfig, beside_python: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the build database for writing, with the schemas and cxp's SQL functions in place.
+    ``beside_python``: the caller's Python holds large data of its own, so DuckDB gets less
+    memory (models.config.resolve_memory_limit)."""
     from pipelines.sql_functions import register_functions
 
     path = build_path(warehouse_dir)
@@ -42,7 +44,7 @@ def connect_build(warehouse_dir: str | os.PathLike, config: CxpConfig) -> duckdb
         # new build, so already-loaded files are still recognised and skipped.
         shutil.copyfile(published_path(warehouse_dir), path)
     con = duckdb.connect(str(path))
-    con.execute(f"set memory_limit = '{resolve_memory_limit(config.duckdb_memory_limit)}'")
+    con.execute(f"set memory_limit = '{resolve_memory_limit(config.duckdb_memory_limit, beside_python=beside_python)}'")
     con.execute(f"set temp_directory = '{path.parent / 'tmp'}'")
     for schema in SCHEMAS:
         con.execute(f"create schema if not exists {schema}")

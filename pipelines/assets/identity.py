@@ -56,7 +56,7 @@ def probabilistic_links(context: AssetExecutionContext, warehouse: Warehouse) ->
     not join: names, addresses, postcodes and cities, Fellegi-Sunter weights with term
     frequencies, trained on the data itself. A link needs more than a name in common."""
     config = warehouse.load_config()
-    with warehouse.connect() as con:
+    with warehouse.connect(beside_python=True) as con:
         report = build_probabilistic_links(con, config.identity)
         for note in report.notes:
             context.log.info(note)
@@ -85,7 +85,7 @@ def node_assignment(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
     by majority overlap. Also writes identity.refused_links (what the limits refused)."""
     config = warehouse.load_config()
     identity = config.identity
-    with warehouse.connect() as con:
+    with warehouse.connect(beside_python=True) as con:
         report = build_node_assignment(con, identity)
         for note in report.notes:
             context.log.info(note)

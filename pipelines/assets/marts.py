@@ -35,7 +35,7 @@ def text_sentiment(context: AssetExecutionContext, warehouse: Warehouse) -> Mate
     """VADER compound score (-1..1) of every distinct free text in staging (tweets, Facebook
     comments, Play reviews, ticket subjects and descriptions, satisfaction and survey
     comments), keyed by md5 of the text; only texts new since the last run are scored."""
-    with warehouse.connect() as con:
+    with warehouse.connect(beside_python=True) as con:
         run = update_text_sentiment(con)
         apply_comments(con, TABLE, COLUMN_DESCRIPTIONS, table_comment=text_sentiment.__doc__)
         context.log.info(f"{TABLE}: {run.texts} texts, {run.scored} scored in {run.seconds:.2f} s")

@@ -64,7 +64,7 @@ def build_raw_assets(connector: Connector):
 
     @multi_asset(name=f"load_{connector.name}", specs=specs, check_specs=check_specs, can_subset=False)
     def _load(context: AssetExecutionContext, warehouse: Warehouse):
-        with warehouse.connect() as con:
+        with warehouse.connect(beside_python=True) as con:
             report = load_connector(con, connector, warehouse.exports_path, warehouse.load_config())
             failed = [f for f in report.files if f.status == "failed"]
             for f in failed:

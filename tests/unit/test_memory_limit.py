@@ -11,16 +11,17 @@ GIB = 2**30
 
 
 @pytest.mark.parametrize(
-    ("cores", "memory", "expected"),
+    ("cores", "memory", "sql_step", "beside_python"),
     [
-        (2, 24 * GIB, "2048MiB"),  # 1 GiB a core
-        (16, 8 * GIB, "2048MiB"),  # never more than a quarter of the machine
-        (4, 64 * GIB, "4096MiB"),
-        (1, 2 * GIB, "1024MiB"),  # never below 1 GiB
+        (2, 24 * GIB, "4096MiB", "2048MiB"),  # 2 GiB a core, half where Python holds data of its own
+        (16, 8 * GIB, "2048MiB", "2048MiB"),  # never more than a quarter of the machine
+        (4, 64 * GIB, "8192MiB", "4096MiB"),
+        (1, 2 * GIB, "1024MiB", "1024MiB"),  # never below 1 GiB
     ],
 )
-def test_auto_scales_with_cores_within_the_machine(cores, memory, expected):
-    assert resolve_memory_limit("auto", cores=cores, memory_bytes=memory) == expected
+def test_auto_scales_with_cores_within_the_machine(cores, memory, sql_step, beside_python):
+    assert resolve_memory_limit("auto", cores=cores, memory_bytes=memory) == sql_step
+    assert resolve_memory_limit("auto", cores=cores, memory_bytes=memory, beside_python=True) == beside_python
 
 
 def test_an_explicit_limit_is_used_as_written(tmp_path):
@@ -29,10 +30,16 @@ def test_an_explicit_limit_is_used_as_written(tmp_path):
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "715.2 MiB"
 
 
-def test_the_default_build_connection_takes_the_auto_limit(tmp_path):
-    con = connect_build(tmp_path / "wh", CxpConfig())
-    mib = int(resolve_memory_limit("auto").removesuffix("MiB"))
+@pytest.mark.parametrize("beside_python", [False, True])
+def test_the_default_build_connection_takes_the_auto_limit(tmp_path, beside_python):
+    con = connect_build(tmp_path / "wh", CxpConfig(), beside_python=beside_python)
+    mib = int(resolve_memory_limit("auto", beside_python=beside_python).removesuffix("MiB"))
     assert con.execute("select current_setting('memory_limit')").fetchone()[0] == f"{mib / 1024:.1f} GiB"
+
+
+def test_an_explicit_limit_holds_for_python_heavy_steps_too(tmp_path):
+    con = connect_build(tmp_path / "wh", CxpConfig(duckdb_memory_limit="3GiB"), beside_python=True)
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "3.0 GiB"
 
 
 def test_a_limit_that_is_no_size_is_refused():
