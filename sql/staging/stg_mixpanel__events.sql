@@ -46,7 +46,7 @@ renamed as (
         order_ref,
         -- numerics
         revenue,
-        -- properties (JSON text)
+        -- properties (JSON text; stored with ZSTD: pipelines/sql_models.COLUMN_COMPRESSION)
         properties,
         -- timestamps
         time as event_at,
