@@ -71,13 +71,26 @@ def _cluster(con, links_sql: str, limits: Limits) -> Forest:
     the limits have to look at."""
     n = _positions(con)
     con.execute(
-        f"""create or replace temp table _ranked_links as
-            select cast(row_number() over (order by l.tier, l.confidence desc, a.position, b.position, l.rule, l.evidence) - 1 as bigint) as row,
-                   l.*, a.position as a_pos, b.position as b_pos
+        f"""create or replace temp table _links as
+            select l.*, a.position as a_pos, b.position as b_pos
             from ({links_sql}) l
             join _positions a on a.node_id = l.node_id
             join _positions b on b.node_id = l.linked_node_id"""
     )
+    # The window sorts only the ranking keys and each link's rowid; the links take their
+    # rank back by rowid. A window over the whole rows carries node ids and evidence
+    # through the sort: 7.8M links at 1,000,000 customers ranked in 20.7/21.2 s that way,
+    # in 12.6/13.7 s in these three steps, into an equal table (_cluster as a whole, old and
+    # new alternating: 39.0/39.2 s -> 33.3/35.1 s).
+    con.execute(
+        """create or replace temp table _link_ranks as
+           select rowid as link,
+                  cast(row_number() over (order by tier, confidence desc, a_pos, b_pos, rule, evidence) - 1 as bigint) as row
+           from _links"""
+    )
+    con.execute("create or replace temp table _ranked_links as select r.row, l.* from _links l join _link_ranks r on r.link = l.rowid")
+    con.execute("drop table _links")
+    con.execute("drop table _link_ranks")
     links = con.execute("select a_pos, b_pos, confidence from _ranked_links order by row").fetchnumpy()
     trust = con.execute("select trust_rank from _positions order by position").fetchnumpy()["trust_rank"]
     held = con.execute(
