@@ -96,7 +96,7 @@ def load_config(path: str | os.PathLike | None = None) -> CxpConfig:
 # Below that its hash joins of wide rows cannot spill: core.interactions at 1,000,000
 # customers ran out of a 1 GB limit and built in 40 s with 1.5 GB (1.7 GB resident). A SQL
 # step gains from more: at 1,000,000 customers core.interactions built in 35.7/34.9 s with
-# 2 GiB and 20.6/23.9 s with 4 GiB, core.customers in 18.5/17.4 s and 12.4 s.
+# 2 GiB and 20.6/23.9 s with 4 GiB, core.customers in 18.5/17.4 s and (with 6 GiB) 12.4 s.
 # More is not free where a step's Python holds large data of its own beside DuckDB (the
 # loader's readers, identity's clustering arrays): DuckDB keeps table pages cached up to
 # its limit meanwhile, and the run's peak grows with it (identity.node_assignment at

@@ -21,8 +21,8 @@ LAYERS = ("staging", "identity", "core", "marts")
 # Columns stored with another compression than DuckDB's own choice (DICT_FSST for nearly
 # all text). Mixpanel's property bags are long JSON texts, each event's its own: with ZSTD
 # the table at 100,000 customers took 184 blocks of 256 KiB instead of 579, and built in
-# 1.34/1.39 s instead of 2.46/2.03 s (at 1,000,000 customers the bags were 1.4 of the
-# warehouse's 8.7 GiB, which publishing copies). Short text compresses better as DuckDB
+# 1.34/1.39 s instead of 2.46/2.03 s (at 1,000,000 customers the bags were 1.4 GiB of
+# the warehouse's 8.7 GiB, which publishing copies). Short text compresses better as DuckDB
 # chooses: stg_amplitude__events, whose bags are short, grew from 95 to 109 blocks with
 # ZSTD on them, and every other table measured grew with ZSTD on all its text.
 COLUMN_COMPRESSION: dict[str, dict[str, str]] = {
