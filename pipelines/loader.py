@@ -42,6 +42,7 @@ from models.schema import arrow_schema, duckdb_columns
 from pipelines.file_reader import (
     REJECTS, SpilledFile, can_run_in_worker, failure_reason, file_tables, read_pool, read_processes, read_spill, spill_file,
 )
+from pipelines.sql_models import quote_identifier
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ RAW_TEXT_COMPRESSION = "zstd"
 
 def _raw_column(name: str, duckdb_type: str) -> str:
     compression = f" using compression {RAW_TEXT_COMPRESSION}" if duckdb_type == "VARCHAR" else ""
-    return f'"{name}" {duckdb_type}{compression}'
+    return f"{quote_identifier(name)} {duckdb_type}{compression}"
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, connector: Connector) -> None:

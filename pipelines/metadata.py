@@ -12,6 +12,8 @@ import re
 import duckdb
 from dagster import MetadataValue, TableColumn, TableSchema
 
+from pipelines.sql_models import quote_identifier
+
 PREVIEW_ROWS = 10
 MAX_EXPRESSION_DESCRIPTION = 100
 
@@ -117,15 +119,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def apply_comments(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], table_comment: str | None = None) -> None:
     """Write descriptions into the catalog, skipping those already there (raw tables keep theirs across runs)."""
     current = column_comments(con, [table])
     statements = [
-        f"comment on column {table}.{_identifier(column)} is {_literal(text)}"
+        f"comment on column {table}.{quote_identifier(column)} is {_literal(text)}"
         for column, text in columns.items()
         if text and current.get(column) != text
     ]

@@ -77,7 +77,7 @@ class SqlModel:
             con.execute(f"create or replace table {self.table} as\n{self.sql}")
         else:  # CTAS cannot name a column's compression: the table is declared first
             columns = ", ".join(
-                _quoted(name) + f" {column_type}" + (f" using compression {compression[name]}" if name in compression else "")
+                quote_identifier(name) + f" {column_type}" + (f" using compression {compression[name]}" if name in compression else "")
                 for name, column_type, *_ in con.execute(f"describe ({self.sql})").fetchall()
             )
             con.execute("begin transaction")
@@ -96,7 +96,8 @@ class SqlModel:
         return sqlglot.transpile(self.sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)[0]
 
 
-def _quoted(identifier: str) -> str:
+def quote_identifier(identifier: str) -> str:
+    """``identifier`` as a quoted SQL identifier (any name, quotes inside doubled)."""
     return '"' + identifier.replace('"', '""') + '"'
 
 

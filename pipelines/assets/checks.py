@@ -35,7 +35,7 @@ from dagster import (
 from connectors import Connector
 from pipelines.metadata import markdown_table
 from pipelines.resources import Warehouse
-from pipelines.sql_models import SQL_DIR, SqlModel, discover
+from pipelines.sql_models import SQL_DIR, SqlModel, discover, quote_identifier
 
 STAGING_SPEC = SQL_DIR / "staging" / "README.md"
 
@@ -113,10 +113,6 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 # ---------------------------------------------------------------------------- keys
 
 
@@ -139,10 +135,10 @@ def declared_key(table: str) -> tuple[str, ...] | None:
 
 def unique_key_result(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> AssetCheckResult:
     """Key columns non-null (unless declared nullable) and unique together."""
-    cols = ", ".join(_quote(c) for c in key)
+    cols = ", ".join(quote_identifier(c) for c in key)
     nullable = NULLABLE_KEY_COLUMNS.get(table, frozenset())
     required = [c for c in key if c not in nullable]
-    null_filter = " or ".join(f"{_quote(c)} is null" for c in required) or "false"
+    null_filter = " or ".join(f"{quote_identifier(c)} is null" for c in required) or "false"
     rows, nulls = con.execute(f"select count(*), count(*) filter (where {null_filter}) from {table}").fetchone()
     # The most duplicated key values, each row also carrying the total of surplus rows.
     top = con.execute(
@@ -380,7 +376,7 @@ def evaluate_raw_checks(con: duckdb.DuckDBPyConnection, connector: Connector, ex
 
 
 def reference_result(con: duckdb.DuckDBPyConnection, ref: Reference, asset_key: AssetKey | None = None) -> AssetCheckResult:
-    col, parent_col = _quote(ref.column), _quote(ref.parent_column)
+    col, parent_col = quote_identifier(ref.column), quote_identifier(ref.parent_column)
     dangling, nulls, sample = con.execute(
         f"""
         select count(*) filter (where c.{col} is not null and p.{parent_col} is null),
