@@ -84,3 +84,80 @@ def test_a_reader_held_open_during_a_run_is_never_blocked_nor_shown_half_a_run(t
     reader.close()
     with duckdb.connect(str(published_path(warehouse)), read_only=True) as fresh:
         assert fresh.execute("select count(*) from raw.facebook__comments").fetchone()[0] == before + 3
+
+
+# --- publishing by link: the published file is never written to ------------------------
+
+def _build_with_rows(warehouse: Path, rows: int) -> None:
+    from models.config import CxpConfig
+    from pipelines.warehouse import connect_build
+
+    con = connect_build(warehouse, CxpConfig())
+    try:
+        con.execute("create table if not exists raw.numbers (n integer)")
+        con.execute(f"insert into raw.numbers select range from range({rows})")
+    finally:
+        con.close()
+
+
+def _published_rows(warehouse: Path) -> int:
+    with duckdb.connect(str(published_path(warehouse)), read_only=True) as con:
+        return con.execute("select count(*) from raw.numbers").fetchone()[0]
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_publishing_shares_the_build_file_instead_of_copying_it(tmp_path):
+    from pipelines.warehouse import build_path, publish
+
+    _build_with_rows(tmp_path, 1000)
+    publish(tmp_path)
+    assert build_path(tmp_path).samefile(published_path(tmp_path))
+    assert published_path(tmp_path).stat().st_nlink == 2
+    assert _published_rows(tmp_path) == 1000
+
+
+def test_the_next_build_writes_a_file_of_its_own_and_the_published_one_stays_as_it_was(tmp_path):
+    from pipelines.warehouse import build_path, publish
+
+    _build_with_rows(tmp_path, 1000)
+    publish(tmp_path)
+    published_bytes = _digest(published_path(tmp_path))
+
+    _build_with_rows(tmp_path, 500)  # a second run writes the build
+    assert not build_path(tmp_path).samefile(published_path(tmp_path))
+    assert _digest(published_path(tmp_path)) == published_bytes
+    assert _published_rows(tmp_path) == 1000
+
+    publish(tmp_path)
+    assert _published_rows(tmp_path) == 1500
+
+
+def test_publishing_copies_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    from pipelines import warehouse as wh
+
+    def no_links(source, target):
+        raise OSError("links not supported")
+
+    _build_with_rows(tmp_path, 1000)
+    monkeypatch.setattr(wh.os, "link", no_links)
+    wh.publish(tmp_path)
+    assert not wh.build_path(tmp_path).samefile(published_path(tmp_path))
+    assert _published_rows(tmp_path) == 1000
+
+
+def test_compacting_a_just_published_build_leaves_the_published_file_alone(tmp_path):
+    from pipelines.warehouse import build_path, compact, publish
+
+    _build_with_rows(tmp_path, 1000)
+    publish(tmp_path)
+    published_bytes = _digest(published_path(tmp_path))
+    compact(tmp_path)
+    assert not build_path(tmp_path).samefile(published_path(tmp_path))
+    assert _digest(published_path(tmp_path)) == published_bytes
+    with duckdb.connect(str(build_path(tmp_path)), read_only=True) as con:
+        assert con.execute("select count(*) from raw.numbers").fetchone()[0] == 1000
