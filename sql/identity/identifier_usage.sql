@@ -6,10 +6,10 @@
 -- logged into by two app accounts), or no_holder / ambiguous (an order number quoted
 -- but held by no order, or by several).
 with holdings as (
-    -- one row per record and value: held when the record does not merely quote it
-    select id_type, id_value, node_id, bool_or(not quoted) as held
+    -- one row per record and value (identity.identifiers' key): held when the record does
+    -- not merely quote it
+    select id_type, id_value, node_id, not quoted as held
     from identity.identifiers
-    group by id_type, id_value, node_id
 ),
 
 counted as (

@@ -216,8 +216,11 @@ normalised as (
     from mailed
 )
 
-select distinct n.node_id, n.id_type, n.id_value, n.quoted
+-- One row per record and value (the table's key), also when a record both holds and
+-- quotes a value: then it holds it.
+select n.node_id, n.id_type, n.id_value, bool_and(n.quoted) as quoted
 from normalised n
 -- person records only: the anonymous ones never got a node
 semi join identity.person_records p on p.node_id = n.node_id
 where n.id_value is not null
+group by n.node_id, n.id_type, n.id_value
