@@ -139,13 +139,23 @@ def unique_key_result(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str
     nullable = NULLABLE_KEY_COLUMNS.get(table, frozenset())
     required = [c for c in key if c not in nullable]
     null_filter = " or ".join(f"{quote_identifier(c)} is null" for c in required) or "false"
-    rows, nulls = con.execute(f"select count(*), count(*) filter (where {null_filter}) from {table}").fetchone()
-    # The most duplicated key values, each row also carrying the total of surplus rows.
-    top = con.execute(
-        f"""select *, sum(n - 1) over () as surplus
-            from (select {cols}, count(*) as n from {table} group by all having count(*) > 1)
-            order by n desc limit 5"""
-    ).fetchall()
+    # Equal keys hash alike, so when no hash of the key repeats the key is unique: counting
+    # distinct integers in the same pass as the NULLs is cheaper than grouping the key's
+    # text (at 1,000,000 customers: 14.2M identifiers 5.2 s -> 2.3 s; the 13 largest keyed
+    # tables 19.0/15.7 s -> 9.5/8.5 s). A repeated hash (a duplicate, or rarely two keys
+    # that collide) sends the check to the exact grouping below.
+    rows, nulls, repeated_hashes = con.execute(
+        f"""select count(*), count(*) filter (where {null_filter}), count(*) - count(distinct hash({cols}))
+            from {table}"""
+    ).fetchone()
+    top = []
+    if repeated_hashes:
+        # The most duplicated key values, each row also carrying the total of surplus rows.
+        top = con.execute(
+            f"""select *, sum(n - 1) over () as surplus
+                from (select {cols}, count(*) as n from {table} group by all having count(*) > 1)
+                order by n desc limit 5"""
+        ).fetchall()
     duplicates = [row[:-1] for row in top]
     extra_rows = int(top[0][-1]) if top else 0
     metadata = {
