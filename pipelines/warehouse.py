@@ -14,10 +14,14 @@ disk once, not twice.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks
+    fcntl = None
 
 import duckdb
 
@@ -70,7 +74,8 @@ def _own_build_file(warehouse_dir: str | os.PathLike) -> None:
     # Two processes opening the build at once must not both copy: the second would swap
     # the file under the first one's connection.
     with open(path.parent / ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists() and not os.path.samefile(path, published):
             return
         staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
