@@ -8,8 +8,8 @@ every step. Steps are grouped into stages:
 - ``parquet``: the Parquet export step;
 - the Dagster asset group of everything else: ``staging``, ``identity``, ``core``,
   ``marts``, ``bi`` (asset-check steps count with the asset they check);
-- ``publish``: from the last step's end until ``run_pipeline`` returns (copying the
-  build database to the published path);
+- ``publish``: from the last step's end until ``run_pipeline`` returns (checkpointing the
+  build database and linking it as the published one, pipelines.warehouse.publish);
 - ``orchestration``: the rest of the run's wall time (Dagster planning, step launch,
   event handling between steps).
 

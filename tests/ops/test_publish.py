@@ -3,7 +3,9 @@ warehouse, a reader held open on the published copy keeps working on the previou
 complete state, and every newly opened reader sees a complete state, old or new."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -12,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse import published_path
+from models.config import CxpConfig
+from pipelines.warehouse import build_path, compact, connect_build, publish, published_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,11 +91,8 @@ def test_a_reader_held_open_during_a_run_is_never_blocked_nor_shown_half_a_run(t
 
 # --- publishing by link: the published file is never written to ------------------------
 
-def _build_with_rows(warehouse: Path, rows: int) -> None:
-    from models.config import CxpConfig
-    from pipelines.warehouse import connect_build
-
-    con = connect_build(warehouse, CxpConfig())
+def _build_with_rows(warehouse_dir: Path, rows: int) -> None:
+    con = connect_build(warehouse_dir, CxpConfig())
     try:
         con.execute("create table if not exists raw.numbers (n integer)")
         con.execute(f"insert into raw.numbers select range from range({rows})")
@@ -100,20 +100,16 @@ def _build_with_rows(warehouse: Path, rows: int) -> None:
         con.close()
 
 
-def _published_rows(warehouse: Path) -> int:
-    with duckdb.connect(str(published_path(warehouse)), read_only=True) as con:
+def _published_rows(warehouse_dir: Path) -> int:
+    with duckdb.connect(str(published_path(warehouse_dir)), read_only=True) as con:
         return con.execute("select count(*) from raw.numbers").fetchone()[0]
 
 
 def _digest(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_publishing_shares_the_build_file_instead_of_copying_it(tmp_path):
-    from pipelines.warehouse import build_path, publish
-
     _build_with_rows(tmp_path, 1000)
     publish(tmp_path)
     assert build_path(tmp_path).samefile(published_path(tmp_path))
@@ -122,8 +118,6 @@ def test_publishing_shares_the_build_file_instead_of_copying_it(tmp_path):
 
 
 def test_the_next_build_writes_a_file_of_its_own_and_the_published_one_stays_as_it_was(tmp_path):
-    from pipelines.warehouse import build_path, publish
-
     _build_with_rows(tmp_path, 1000)
     publish(tmp_path)
     published_bytes = _digest(published_path(tmp_path))
@@ -138,21 +132,17 @@ def test_the_next_build_writes_a_file_of_its_own_and_the_published_one_stays_as_
 
 
 def test_publishing_copies_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
-    from pipelines import warehouse as wh
-
     def no_links(source, target):
         raise OSError("links not supported")
 
     _build_with_rows(tmp_path, 1000)
-    monkeypatch.setattr(wh.os, "link", no_links)
-    wh.publish(tmp_path)
-    assert not wh.build_path(tmp_path).samefile(published_path(tmp_path))
+    monkeypatch.setattr(os, "link", no_links)
+    publish(tmp_path)
+    assert not build_path(tmp_path).samefile(published_path(tmp_path))
     assert _published_rows(tmp_path) == 1000
 
 
 def test_compacting_a_just_published_build_leaves_the_published_file_alone(tmp_path):
-    from pipelines.warehouse import build_path, compact, publish
-
     _build_with_rows(tmp_path, 1000)
     publish(tmp_path)
     published_bytes = _digest(published_path(tmp_path))
